@@ -1,0 +1,86 @@
+# rtc.ec2_fleet — every entry point a user or CI needs. Run as root on Debian 12.
+#   make lab           bring up the lab and run playbooks/site.yml on it
+#   make test          lint + sanity + units + integration + molecule
+#   make help          everything else
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.rtc-installed
+
+# Never let boto3 look for real credentials or probe a metadata service (DESIGN.md).
+export AWS_EC2_METADATA_DISABLED := true
+export AWS_ACCESS_KEY_ID := testing
+export AWS_SECRET_ACCESS_KEY := testing
+export AWS_DEFAULT_REGION := us-east-1
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_NOCOLOR := 1
+export PATH := $(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup host venv lint sanity units integration molecule test lab lab-destroy bench build changelog clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: host venv ## install what the lab and the tests need (idempotent)
+
+host: ## host packages (podman, debootstrap, ...) and podman settings for this kernel
+	@lab/bin/setup-host
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@[ -x $(BIN)/python ] || { $(PYTHON) -m venv $(VENV) || { lab/bin/setup-host && $(PYTHON) -m venv $(VENV); }; }
+	$(BIN)/python -m pip install -q --upgrade 'pip>=24,<26' 2> >(grep -v 'is ignored' >&2)
+	$(BIN)/python -m pip install -q -r requirements-dev.txt 2> >(grep -v 'is ignored' >&2)
+	mkdir -p .cache/collections/ansible_collections/rtc
+	ln -sfn $(CURDIR) .cache/collections/ansible_collections/rtc/ec2_fleet
+	lab/bin/ansible-test-bootstrap $(BIN)/python >/dev/null
+	touch $@
+
+lint: setup ## yamllint, ansible-lint (production profile), ruff
+	yamllint --strict .
+	ansible-lint --strict
+	ruff check .
+	ruff format --check .
+
+sanity: setup ## ansible-test sanity on the collection laid out under ansible_collections/rtc/ec2_fleet
+	cd "$$(lab/bin/collection-tree)" && ansible-test sanity --venv --python 3.11 --color no
+
+units: setup ## unit tests of plugins and of the lab's stand-ins
+	$(BIN)/python -m pytest -n 2 tests/unit tests/lab
+
+integration: setup ## modules and action groups against a local AWS endpoint
+	tests/integration/run
+
+molecule: setup ## every molecule scenario (the lab end to end, the images)
+	molecule test --all
+
+test: lint sanity units integration molecule ## everything CI runs
+	@echo "make test: lint, sanity, units, integration and molecule passed"
+
+lab: setup ## bring up the lab and run playbooks/site.yml on it (idempotent)
+	ansible-playbook playbooks/lab.yml
+
+lab-destroy: setup ## remove everything `make lab` created
+	ansible-playbook playbooks/lab_destroy.yml
+
+bench: setup ## every benchmark; results in benchmarks/results/*.json, tables in docs/benchmarks.md
+	$(BIN)/python -m benchmarks run --all
+
+bench-%: setup
+	$(BIN)/python -m benchmarks run $*
+
+build: setup ## the collection artifact (without tests, molecule, benchmarks, lab)
+	ansible-galaxy collection build --force .
+
+changelog: setup ## lint changelog fragments
+	antsibull-changelog lint
+
+clean: ## remove caches, the venv and build artifacts (not the lab: use lab-destroy)
+	rm -rf .cache .venv tests/output rtc-ec2_fleet-*.tar.gz
