@@ -1,0 +1,289 @@
+"""Each moto correction, asserted as EC2 / Route 53 document the behaviour, against the live endpoint."""
+
+import botocore.exceptions
+import pytest
+from rtc_lab import moto_corrections
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+def test_apply_is_idempotent():
+    moto_corrections.apply()
+    moto_corrections.apply()  # a second call must not wrap the corrections around themselves
+    assert moto_corrections.EC2Response.assign_private_ip_addresses is moto_corrections.assign_private_ip_addresses
+    assert moto_corrections._ORIGINAL["assign_private_ip_addresses"] is not moto_corrections.assign_private_ip_addresses
+
+
+@pytest.fixture
+def pair(net):
+    """Two instances in one subnet: a floating address moves between their interfaces."""
+    subnet = net.subnet(1)
+    a, b = net.instance(subnet), net.instance(subnet)
+    return net, net.eni(a), net.eni(b), a, b
+
+
+# (a) AllowReassignment moves the address, and an Elastic IP on it moves along.
+def test_reassignment_moves_the_address(pair):
+    net, eni_a, eni_b, _ignored, _ignored = pair
+    vip = f"{net.prefix}.1.100"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    answer = net.ec2.assign_private_ip_addresses(
+        NetworkInterfaceId=eni_b, PrivateIpAddresses=[vip], AllowReassignment=True
+    )
+    assert answer["AssignedPrivateIpAddresses"] == [{"PrivateIpAddress": vip}]
+    assert vip in net.addresses_of(eni_b)
+    assert vip not in net.addresses_of(eni_a)
+
+
+def test_reassignment_carries_the_elastic_ip(pair):
+    net, eni_a, eni_b, _ignored, b = pair
+    vip = f"{net.prefix}.1.101"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    allocation = net.ec2.allocate_address(Domain="vpc")
+    net.ec2.associate_address(AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_a, PrivateIpAddress=vip)
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_b, PrivateIpAddresses=[vip], AllowReassignment=True)
+    address = net.ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert (address["NetworkInterfaceId"], address["PrivateIpAddress"]) == (eni_b, vip)
+    assert address["InstanceId"] == b["InstanceId"]
+
+
+# (b) Without AllowReassignment: refused when held elsewhere or outside the subnet; nothing changes.
+def test_assigning_a_held_address_fails_and_changes_nothing(pair):
+    net, eni_a, eni_b, _ignored, _ignored = pair
+    vip = f"{net.prefix}.1.102"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    before_b = net.addresses_of(eni_b)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_b, PrivateIpAddresses=[vip])
+    assert error_code(excinfo) == "InvalidIPAddress.InUse"
+    assert vip in net.addresses_of(eni_a)
+    assert net.addresses_of(eni_b) == before_b
+
+
+def test_a_primary_address_is_never_reassigned(pair):
+    net, _ignored, eni_b, a, _ignored = pair
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.assign_private_ip_addresses(
+            NetworkInterfaceId=eni_b, PrivateIpAddresses=[a["PrivateIpAddress"]], AllowReassignment=True
+        )
+    assert error_code(excinfo) == "InvalidIPAddress.InUse"
+
+
+@pytest.mark.parametrize(
+    "last_octets", ["2.10", "1.0", "1.3", "1.255"], ids=["other-subnet", "network", "reserved", "broadcast"]
+)
+def test_assigning_outside_the_subnet_fails_and_changes_nothing(pair, last_octets):
+    net, eni_a, _ignored, _ignored, _ignored = pair
+    before = net.addresses_of(eni_a)
+    ips = [f"{net.prefix}.1.110", f"{net.prefix}.{last_octets}"]  # the valid first one must not stick either
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=ips)
+    assert error_code(excinfo) == "InvalidParameterValue"
+    assert net.addresses_of(eni_a) == before
+
+
+# (c) AssociateAddress with NetworkInterfaceId + PrivateIpAddress.
+def test_associate_address_records_the_given_private_address(pair):
+    net, eni_a, _ignored, a, _ignored = pair
+    vip = f"{net.prefix}.1.120"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    allocation = net.ec2.allocate_address(Domain="vpc")
+    answer = net.ec2.associate_address(
+        AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_a, PrivateIpAddress=vip
+    )
+    assert answer["AssociationId"].startswith("eipassoc-")
+    address = net.ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert address["NetworkInterfaceId"] == eni_a
+    assert address["PrivateIpAddress"] == vip
+    assert address["InstanceId"] == a["InstanceId"]
+    assert address["AssociationId"] == answer["AssociationId"]
+    found = net.ec2.describe_addresses(Filters=[{"Name": "private-ip-address", "Values": [vip]}])["Addresses"]
+    assert [f["AllocationId"] for f in found] == [allocation["AllocationId"]]
+    # The interface's own public IP belongs to its primary address, which has none.
+    eni = net.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_a])["NetworkInterfaces"][0]
+    assert "PublicIp" not in eni.get("Association", {})
+
+
+def test_associate_address_by_interface_reports_the_instance(pair):
+    net, eni_a, _ignored, a, _ignored = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")
+    net.ec2.associate_address(AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_a)
+    address = net.ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert (address["InstanceId"], address["PrivateIpAddress"]) == (a["InstanceId"], a["PrivateIpAddress"])
+
+
+def test_associate_address_with_a_foreign_private_address_fails(pair):
+    net, eni_a, _ignored, _ignored, b = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.associate_address(
+            AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_a, PrivateIpAddress=b["PrivateIpAddress"]
+        )
+    assert error_code(excinfo) == "InvalidParameterValue"
+    address = net.ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert "NetworkInterfaceId" not in address and "AssociationId" not in address
+
+
+def test_associating_replaces_the_elastic_ip_an_address_had(pair):
+    net, eni_a, _ignored, _ignored, _ignored = pair
+    first, second = (net.ec2.allocate_address(Domain="vpc")["AllocationId"] for _ignored in range(2))
+    net.ec2.associate_address(AllocationId=first, NetworkInterfaceId=eni_a)
+    net.ec2.associate_address(AllocationId=second, NetworkInterfaceId=eni_a)
+    addresses = net.ec2.describe_addresses(AllocationIds=[first, second])["Addresses"]
+    assert {a["AllocationId"]: a.get("NetworkInterfaceId") for a in addresses} == {first: None, second: eni_a}
+
+
+def test_associate_address_takes_an_instance_or_an_interface_not_both(pair):
+    net, eni_a, _ignored, a, _ignored = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.associate_address(
+            AllocationId=allocation["AllocationId"], InstanceId=a["InstanceId"], NetworkInterfaceId=eni_a
+        )
+    assert error_code(excinfo) == "InvalidParameterCombination"
+
+
+def test_reassociation_leaves_the_old_interface(pair):
+    net, eni_a, eni_b, _ignored, b = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")
+    net.ec2.associate_address(AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_a)
+    net.ec2.associate_address(
+        AllocationId=allocation["AllocationId"], NetworkInterfaceId=eni_b, AllowReassociation=True
+    )
+    enis = net.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_a, eni_b])["NetworkInterfaces"]
+    public = {e["NetworkInterfaceId"]: e.get("Association", {}).get("PublicIp") for e in enis}
+    assert public == {eni_a: None, eni_b: allocation["PublicIp"]}
+    address = net.ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert address["InstanceId"] == b["InstanceId"]
+
+
+def test_interfaces_are_found_by_a_secondary_address(pair):
+    net, eni_a, _ignored, _ignored, _ignored = pair
+    vip = f"{net.prefix}.1.130"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    for name in ("addresses.private-ip-address", "private-ip-address"):
+        found = net.ec2.describe_network_interfaces(Filters=[{"Name": name, "Values": [vip]}])["NetworkInterfaces"]
+        assert [e["NetworkInterfaceId"] for e in found] == [eni_a]
+
+
+# (d) Placement groups.
+def test_placement_groups_lifecycle(net):
+    names = {s: f"pg-{net.prefix}-{s}" for s in ("cluster", "spread", "partition")}
+    created = net.ec2.create_placement_group(GroupName=names["cluster"], Strategy="cluster")["PlacementGroup"]
+    assert created["GroupId"].startswith("pg-") and created["State"] == "available"
+    net.ec2.create_placement_group(GroupName=names["spread"], Strategy="spread")
+    net.ec2.create_placement_group(GroupName=names["partition"], Strategy="partition", PartitionCount=3)
+    groups = net.ec2.describe_placement_groups(GroupNames=list(names.values()))["PlacementGroups"]
+    assert {g["GroupName"]: g["Strategy"] for g in groups} == {v: k for k, v in names.items()}
+    assert [g["PartitionCount"] for g in groups if g["Strategy"] == "partition"] == [3]
+    by_filter = net.ec2.describe_placement_groups(Filters=[{"Name": "group-name", "Values": [names["spread"]]}])
+    assert [g["Strategy"] for g in by_filter["PlacementGroups"]] == ["spread"]
+
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.create_placement_group(GroupName=names["cluster"], Strategy="spread")
+    assert error_code(excinfo) == "InvalidPlacementGroup.Duplicate"
+
+    instance = net.instance(net.subnet(1), Placement={"GroupName": names["cluster"]})
+    described = net.ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert described["Placement"]["GroupName"] == names["cluster"]
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.delete_placement_group(GroupName=names["cluster"])
+    assert error_code(excinfo) == "InvalidPlacementGroup.InUse"
+
+    net.ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    net.ec2.delete_placement_group(GroupName=names["cluster"])
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.describe_placement_groups(GroupNames=[names["cluster"]])
+    assert error_code(excinfo) == "InvalidPlacementGroup.Unknown"
+
+
+def test_placement_group_strategy_is_checked(net):
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.create_placement_group(GroupName=f"pg-{net.prefix}-bad", Strategy="clustered")
+    assert error_code(excinfo) == "InvalidParameterValue"
+
+
+def test_launch_into_an_unknown_placement_group_fails(net):
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.instance(net.subnet(1), Placement={"GroupName": "no-such-group"})
+    assert error_code(excinfo) == "InvalidPlacementGroup.Unknown"
+
+
+# (e) DescribeInstanceAttribute enaSupport.
+def test_ena_support_attribute(net):
+    instance = net.instance(net.subnet(1))
+    answer = net.ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="enaSupport")
+    assert answer["EnaSupport"] == {"Value": True}
+    assert answer["InstanceId"] == instance["InstanceId"]
+
+
+# (f) Route 53 CREATE of an existing record set.
+@pytest.fixture
+def zone(client, net):
+    route53 = client("route53")
+    name = f"z{net.prefix.replace('.', '-')}.example.com."
+    zone_id = route53.create_hosted_zone(Name=name, CallerReference=name)["HostedZone"]["Id"]
+    return route53, zone_id, name
+
+
+def _change(action, name, value, rtype="A", **extra):
+    record = {"Name": name, "Type": rtype, "TTL": 60, "ResourceRecords": [{"Value": value}], **extra}
+    return {"Action": action, "ResourceRecordSet": record}
+
+
+def _records(route53, zone_id):
+    sets = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    return {(r["Name"], r["Type"], r.get("SetIdentifier")): [v["Value"] for v in r["ResourceRecords"]] for r in sets}
+
+
+def test_route53_create_of_an_existing_record_set_fails(zone):
+    route53, zone_id, name = zone
+    host = "sip." + name
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [_change("CREATE", host, "192.0.2.1")]}
+    )
+    before = _records(route53, zone_id)
+    other = "other." + name
+    batch = {"Changes": [_change("CREATE", other, "192.0.2.9"), _change("CREATE", host.upper(), "192.0.2.2")]}
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+    assert error_code(excinfo) == "InvalidChangeBatch"
+    assert _records(route53, zone_id) == before  # neither change was applied
+
+
+def test_route53_set_identifier_distinguishes_record_sets(zone):
+    route53, zone_id, name = zone
+    host = "_sip._udp." + name
+
+    def srv(identifier, target):
+        return _change("CREATE", host, f"10 50 5060 {target}", "SRV", SetIdentifier=identifier, Weight=1)
+
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [srv("a", "a.example.com")]})
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [srv("b", "b.example.com")]})
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:  # same name, type and identifier
+        route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [srv("b", "c.example.com")]})
+    assert error_code(excinfo) == "InvalidChangeBatch"
+    assert _records(route53, zone_id)[(host, "SRV", "b")] == ["10 50 5060 b.example.com"]
+
+
+def test_route53_delete_then_create_in_one_batch_is_accepted(zone):
+    route53, zone_id, name = zone
+    host = "media." + name
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [_change("CREATE", host, "192.0.2.1")]}
+    )
+    batch = {"Changes": [_change("DELETE", host, "192.0.2.1"), _change("CREATE", host, "192.0.2.3")]}
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+    assert _records(route53, zone_id)[(host, "A", None)] == ["192.0.2.3"]
+
+
+# (g) AMI names are unique per account and region.
+def test_register_image_with_a_name_in_use_fails(net):
+    first = net.ec2.register_image(Name="rtc-test-duplicate", RootDeviceName="/dev/xvda")["ImageId"]
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.register_image(Name="rtc-test-duplicate", RootDeviceName="/dev/xvda")
+    assert error_code(excinfo) == "InvalidAMIName.Duplicate"
+    named = net.ec2.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": ["rtc-test-duplicate"]}])
+    assert [image["ImageId"] for image in named["Images"]] == [first]
