@@ -52,8 +52,8 @@ lint: setup ## yamllint, ansible-lint (production profile), ruff
 sanity: setup ## ansible-test sanity on the collection laid out under ansible_collections/rtc/ec2_fleet
 	cd "$$(lab/bin/collection-tree)" && ansible-test sanity --venv --python 3.11 --color no
 
-units: setup ## unit tests of plugins and of the lab's stand-ins
-	$(BIN)/python -m pytest -n 2 tests/unit tests/lab
+units: setup ## unit tests of plugins and of the lab stand-ins; repository consistency checks
+	$(BIN)/python -m pytest -n 2 tests/unit tests/lab tests/meta
 
 integration: setup ## modules and action groups against a local AWS endpoint
 	tests/integration/run
