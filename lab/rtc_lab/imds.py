@@ -24,7 +24,7 @@ import boto3
 import botocore.config
 
 from . import DEFAULT_REGION, TEST_CREDENTIALS
-from .netutil import bind_freebind
+from .netutil import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
 
-class ImdsServer:
+class ImdsServer(Listeners):
     """IMDSv2 stand-in. ``aws_url`` is the lab's EC2 endpoint; ``listen`` a list of (host, port).
 
     ``caller_address(client_ip, headers) -> private_ip`` says who is asking; the default
@@ -314,20 +314,9 @@ class ImdsServer:
         session = boto3.session.Session(region_name=region, **TEST_CREDENTIALS)
         config = botocore.config.Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=10)
         self.clients = {n: session.client(n, endpoint_url=aws_url, config=config) for n in ("ec2", "iam")}
-        self._listen = list(listen)
-        self._servers: list[_HTTPServer] = []
-        self._threads: list[threading.Thread] = []
+        super().__init__(listen)
         self._tokens: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
-
-    @property
-    def addresses(self) -> list[tuple[str, int]]:
-        return [s.server_address[:2] for s in self._servers]
-
-    @property
-    def url(self) -> str:
-        host, port = self.addresses[0]
-        return f"http://{host}:{port}"
 
     def issue_token(self, caller: str, ttl: int) -> str:
         token = secrets.token_urlsafe(32)
@@ -343,36 +332,11 @@ class ImdsServer:
             expiry, owner = self._tokens.get(token or "", (0.0, ""))
         return expiry > time.monotonic() and owner == caller
 
-    def start(self) -> list[tuple[str, int]]:
-        try:
-            for host, port in self._listen:
-                sock = bind_freebind(host, port)
-                server = _HTTPServer(sock.getsockname(), _Handler, bind_and_activate=False)
-                server.socket.close()
-                server.socket, server.server_address, server.imds = sock, sock.getsockname(), self
-                server.server_bind()
-                self._servers.append(server)
-        except BaseException:
-            self.stop()
-            raise
-        for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, name=f"imds-{server.server_port}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-            log.info("IMDS stand-in listening on %s:%d", *server.server_address[:2])
-        return self.addresses
+    label = "IMDS stand-in"
 
-    def stop(self) -> None:
-        for thread, server in zip(self._threads, self._servers, strict=False):
-            server.shutdown()
-            thread.join()
-        for server in self._servers:
-            server.server_close()
-        self._servers, self._threads = [], []
-
-    def __enter__(self) -> ImdsServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _make_server(self, sock):
+        server = _HTTPServer(sock.getsockname(), _Handler, bind_and_activate=False)
+        server.socket.close()
+        server.socket, server.server_address, server.imds = sock, sock.getsockname(), self
+        server.server_bind()
+        return server

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
+import socketserver
+import threading
+from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
 
 # Not exported by the socket module before Python 3.12; the value is Linux's.
 IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)
@@ -60,3 +66,60 @@ def http_answers(host: str, port: int, method: str = "GET", path: str = "/", hea
     finally:
         conn.close()
     return True
+
+
+class Listeners:
+    """One service on several (host, port) listeners, each served by its own thread.
+
+    Subclasses say how a bound socket becomes a server (``_make_server``); binding (with
+    IP_FREEBIND), serving, and closing everything again if any address fails, live here once.
+    """
+
+    label = "server"
+
+    def __init__(self, listen: Iterable[tuple[str, int]]):
+        self._listen = list(listen)
+        self._servers: list[socketserver.BaseServer] = []
+        self._threads: list[threading.Thread] = []
+
+    def _make_server(self, sock: socket.socket) -> socketserver.BaseServer:
+        raise NotImplementedError
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        return [tuple(s.server_address[:2]) for s in self._servers]
+
+    @property
+    def url(self) -> str:
+        host, port = self.addresses[0]
+        return f"http://{host}:{port}"
+
+    def start(self) -> list[tuple[str, int]]:
+        try:
+            for host, port in self._listen:
+                self._servers.append(self._make_server(bind_freebind(host, port)))
+        except BaseException:
+            self.stop()
+            raise
+        for server in self._servers:
+            host, port = server.server_address[:2]
+            thread = threading.Thread(target=server.serve_forever, name=f"{self.label}-{port}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+            log.info("%s listening on %s:%d", self.label, host, port)
+        return self.addresses
+
+    def stop(self) -> None:
+        for thread, server in zip(self._threads, self._servers, strict=False):
+            server.shutdown()
+            thread.join()
+        for server in self._servers:
+            server.server_close()
+        self._servers, self._threads = [], []
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -41,6 +41,8 @@ def artifact(tmp_path_factory):
         ".ci/",
         "inventories/lab/",
         ".venv/",
+        ".pytest_cache/",
+        ".ruff_cache/",
     ],
 )
 def test_artifact_leaves_out_development_files(artifact, prefix):
