@@ -230,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: str = "", headers: dict[str, str] | None = None) -> None:
         data = body.encode()
         self.send_response(status)
+        if self.server.imds.on_response is not None:
+            self.server.imds.on_response(self.command, self.path, status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
@@ -309,8 +311,11 @@ class ImdsServer(Listeners):
         listen: Iterable[tuple[str, int]] = (("127.0.0.1", 0),),
         region: str = DEFAULT_REGION,
         caller_address: CallerAddress = source_address,
+        on_response: Callable[[str, str, int], None] | None = None,
     ):
-        self.region, self.caller_address = region, caller_address
+        # on_response(method, path, status) sees every answer as it is sent (benchmarks count
+        # what clients really asked for, retries included, where the service sees it).
+        self.region, self.caller_address, self.on_response = region, caller_address, on_response
         session = boto3.session.Session(region_name=region, **TEST_CREDENTIALS)
         config = botocore.config.Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=10)
         self.clients = {n: session.client(n, endpoint_url=aws_url, config=config) for n in ("ec2", "iam")}

@@ -234,3 +234,23 @@ def test_identity_document(node):
     }
     assert document["availabilityZone"] == instance["Placement"]["AvailabilityZone"]
     assert document["accountId"] == "123456789012"
+
+
+def test_on_response_sees_every_answer(aws_url, net, http):
+    seen = []
+    instance = net.instance(net.subnet(1))
+    server = ImdsServer(
+        aws_url,
+        [("127.0.0.1", 0)],
+        caller_address=lambda ip, headers: instance["PrivateIpAddress"],
+        on_response=lambda method, path, status: seen.append((method, path, status)),
+    )
+    with server:
+        me = Caller(http, server.url, instance["PrivateIpAddress"])
+        me.text("meta-data/instance-id")
+        assert me.get("meta-data/no-such-item").status_code == 404
+    assert seen == [
+        ("PUT", "/latest/api/token", 200),
+        ("GET", "/latest/meta-data/instance-id", 200),
+        ("GET", "/latest/meta-data/no-such-item", 404),
+    ]
