@@ -26,6 +26,7 @@ description:
 author:
   - rtc.ec2_fleet developers (!UNKNOWN)
 extends_documentation_fragment:
+  - rtc.ec2_fleet.imds
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
 attributes:
@@ -38,33 +39,6 @@ attributes:
     support: full
   platform:
     platforms: posix
-options:
-  endpoint:
-    description:
-      - Base URL of the instance metadata service, without C(/latest).
-      - When not set, the value of the E(RTC_IMDS_ENDPOINT) environment variable on the managed node is used,
-        and when that is not set either, the EC2 link-local address.
-      - In the lab, the URL of the IMDSv2 stand-in, for example V(http://10.89.0.1:8169).
-    type: str
-    default: http://169.254.169.254
-  token_ttl:
-    description:
-      - Lifetime in seconds requested for the IMDSv2 session token, from V(1) to V(21600).
-      - The token is reused for all reads of one run and renewed shortly before it expires.
-    type: int
-    default: 21600
-  timeout:
-    description:
-      - Timeout in seconds of each HTTP request to the metadata service.
-    type: float
-    default: 2
-  retries:
-    description:
-      - Number of further attempts of a request after a connection error, a timeout, HTTP 429 or a 5xx answer,
-        with jittered exponential backoff between attempts.
-      - A V(401) answer (token revoked or expired) fetches a new token once, independently of this setting.
-    type: int
-    default: 3
 notes:
   - On EC2 the instance must have the metadata endpoint enabled (C(HttpEndpoint=enabled)). When the task runs
     inside a container on the instance, the hop limit of the token response (C(HttpPutResponseHopLimit))
@@ -200,36 +174,18 @@ ansible_facts:
 """
 
 # Ansible modules import below their documentation (validate-modules requires it).
-from ansible.module_utils.basic import AnsibleModule, env_fallback  # noqa: E402
-from ansible_collections.rtc.ec2_fleet.plugins.module_utils.imds import (  # noqa: E402
-    DEFAULT_ENDPOINT,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN_TTL,
-    ImdsClient,
-    ImdsError,
-    gather_instance_identity,
-)
-
-ARGUMENT_SPEC = dict(
-    endpoint=dict(type="str", default=DEFAULT_ENDPOINT, fallback=(env_fallback, ["RTC_IMDS_ENDPOINT"])),
-    token_ttl=dict(type="int", default=DEFAULT_TOKEN_TTL, no_log=False),
-    timeout=dict(type="float", default=DEFAULT_TIMEOUT),
-    retries=dict(type="int", default=DEFAULT_RETRIES),
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.imds import ImdsError, gather_instance_identity  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.imds_options import (  # noqa: E402
+    IMDS_ARGUMENT_SPEC,
+    imds_client,
 )
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
+    module = AnsibleModule(argument_spec=IMDS_ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        client = ImdsClient(
-            endpoint=params["endpoint"],
-            token_ttl=params["token_ttl"],
-            timeout=params["timeout"],
-            retries=params["retries"],
-        )
-        instance = gather_instance_identity(client)
+        instance = gather_instance_identity(imds_client(module.params))
     except ImdsError as exc:
         module.fail_json(msg=str(exc), url=exc.url, status=exc.status)
     module.exit_json(changed=False, instance=instance, ansible_facts=dict(rtc_ec2_instance=instance))

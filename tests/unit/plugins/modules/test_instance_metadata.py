@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.rtc.ec2_fleet.plugins.doc_fragments.imds import ModuleDocFragment
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils import imds_options
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.imds import (
     DEFAULT_ENDPOINT,
     ImdsClient,
@@ -32,7 +34,7 @@ def endpoints_used(monkeypatch):
             seen.append(kwargs.get("endpoint", args[0] if args else DEFAULT_ENDPOINT))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(instance_metadata, "ImdsClient", SpyClient)
+    monkeypatch.setattr(imds_options, "ImdsClient", SpyClient)
     yield seen
     assert all(endpoint.startswith("http://127.0.0.1:") for endpoint in seen), seen
 
@@ -169,7 +171,7 @@ def test_default_endpoint_without_option_or_environment(capsys, monkeypatch, net
             built.append(kwargs)
             raise ImdsError("recorder: no request sent", url=kwargs["endpoint"])
 
-    monkeypatch.setattr(instance_metadata, "ImdsClient", Recorder)
+    monkeypatch.setattr(imds_options, "ImdsClient", Recorder)
 
     code, result = run_module(capsys, {})
 
@@ -185,7 +187,9 @@ def test_default_endpoint_without_option_or_environment(capsys, monkeypatch, net
 
 def test_documentation_matches_the_argument_spec():
     doc = yaml.safe_load(instance_metadata.DOCUMENTATION)
-    spec = instance_metadata.ARGUMENT_SPEC
+    doc["options"] = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]  # extends_documentation_fragment
+    spec = imds_options.IMDS_ARGUMENT_SPEC
+    assert "rtc.ec2_fleet.imds" in doc["extends_documentation_fragment"]
 
     assert doc["module"] == "instance_metadata"
     assert doc["version_added"] == "0.1.0"
