@@ -43,11 +43,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	lab/bin/ansible-test-bootstrap $(BIN)/python >/dev/null
 	touch $@
 
-lint: setup ## yamllint, ansible-lint (production profile), ruff
+lint: setup ## yamllint, ansible-lint (production profile), ruff, changelog fragments
 	yamllint --strict .
 	ansible-lint --strict
 	ruff check .
 	ruff format --check .
+	antsibull-changelog lint
 
 sanity: setup ## ansible-test sanity on the collection laid out under ansible_collections/rtc/ec2_fleet
 	cd "$$(lab/bin/collection-tree)" && ansible-test sanity --venv --python 3.11 --color no

@@ -119,12 +119,8 @@ def botocore_fetcher_class():
 def our_imds_module():
     """``plugins/module_utils/imds.py`` imported by its collection name, as Ansible would."""
     collections = Path(__file__).resolve().parents[1] / ".cache" / "collections"
-    link = collections / "ansible_collections" / "rtc" / "ec2_fleet"
-    if not link.exists():  # the same symlink the Makefile and tests/unit/conftest.py create
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.is_symlink():  # dangling: the repository moved
-            link.unlink()
-        link.symlink_to(Path(__file__).resolve().parents[1], target_is_directory=True)
+    if not (collections / "ansible_collections" / "rtc" / "ec2_fleet").exists():
+        raise RuntimeError(f"{collections} does not hold the collection: run `make bench` (it runs `make setup`)")
     if str(collections) not in sys.path:
         sys.path.insert(0, str(collections))
     importlib.invalidate_caches()

@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     stop = commands.add_parser("stop", help="stop the daemon if it runs")
     status = commands.add_parser("status", help="report the daemon; exit 0 running, 1 not answering, 3 not running")
     for sub in (start, stop, status):
-        sub.add_argument("--state-dir", type=Path, default=Path(".lab"), help="pidfile, log and state (default .lab)")
+        sub.add_argument(
+            "--state-dir", type=Path, default=Path("/run/rtc-lab"), help="pidfile, log and state (default /run/rtc-lab)"
+        )
     return parser
 
 

@@ -146,8 +146,9 @@ def assign_private_ip_addresses(self: EC2Response) -> Any:
 
 # --- (c) AssociateAddress / DescribeAddresses -----------------------------------------------
 # Documented: PrivateIpAddress is "the primary or secondary private IP address to associate
-# with the Elastic IP address"; an EIP already associated elsewhere is moved; an address that
-# already has an EIP loses it ("the existing address is disassociated"). DescribeAddresses
+# with the Elastic IP address"; an EIP already associated elsewhere is moved (with
+# AllowReassociation, see below); an address that already has an EIP loses it ("the existing
+# address is disassociated"). DescribeAddresses
 # reports the association's NetworkInterfaceId, PrivateIpAddress and InstanceId. moto 5.2.5
 # always records the primary address, keeps a moved EIP's public IP on the old interface and
 # reports no InstanceId for an association made by interface (and "" fields when unassociated).
@@ -212,6 +213,9 @@ def associate_address(self: EC2Response) -> ActionResult:
     self.error_on_dryrun()
     if eip.eni is eni and eip.private_ip_address == private_ip:
         return ActionResult({"AssociationId": eip.association_id})  # documented as idempotent
+    # Kept from moto on purpose: the API reference calls reassociation "automatic", yet users report
+    # EC2 refusing it without AllowReassociation; the stricter behaviour catches code that forgets
+    # the flag (this collection's modules always pass it explicitly).
     if eip.eni is not None and eip.eni is not eni and not self._get_bool_param("AllowReassociation", False):
         raise ResourceAlreadyAssociatedError(eip.public_ip)
     _detach(eip)

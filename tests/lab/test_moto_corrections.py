@@ -287,3 +287,45 @@ def test_register_image_with_a_name_in_use_fails(net):
     assert error_code(excinfo) == "InvalidAMIName.Duplicate"
     named = net.ec2.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": ["rtc-test-duplicate"]}])
     assert [image["ImageId"] for image in named["Images"]] == [first]
+
+
+def test_reassociation_without_the_flag_is_refused_and_changes_nothing(pair):
+    net, eni_a, eni_b, _ignored, _ignored = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_a)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_b)
+    assert error_code(excinfo) == "Resource.AlreadyAssociated"
+    address = net.ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    assert address["NetworkInterfaceId"] == eni_a
+
+
+def test_repeating_an_association_is_a_no_op(pair):
+    net, eni_a, _ignored, _ignored, _ignored = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    first = net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_a)["AssociationId"]
+    again = net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_a)["AssociationId"]
+    assert again == first
+    address = net.ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    assert address["AssociationId"] == first
+
+
+def test_disassociation_clears_every_association_field(pair):
+    net, eni_a, _ignored, a, _ignored = pair
+    vip = f"{net.prefix}.1.140"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    allocation = net.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    association = net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_a, PrivateIpAddress=vip)
+    net.ec2.disassociate_address(AssociationId=association["AssociationId"])
+    address = net.ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    assert not {"AssociationId", "NetworkInterfaceId", "PrivateIpAddress", "InstanceId"} & set(address)
+    by_instance = net.ec2.describe_addresses(Filters=[{"Name": "instance-id", "Values": [a["InstanceId"]]}])
+    assert by_instance["Addresses"] == []
+
+
+def test_addresses_are_found_by_the_instance_of_their_interface(pair):
+    net, eni_a, _ignored, a, _ignored = pair
+    allocation = net.ec2.allocate_address(Domain="vpc")["AllocationId"]
+    net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_a)
+    found = net.ec2.describe_addresses(Filters=[{"Name": "instance-id", "Values": [a["InstanceId"]]}])["Addresses"]
+    assert [f["AllocationId"] for f in found] == [allocation]

@@ -21,9 +21,12 @@ def test_there_are_roles_to_check():
 def test_argument_specs_match_defaults(role):
     defaults = set(load(role / "defaults" / "main.yml"))
     specs = load(role / "meta" / "argument_specs.yml")["argument_specs"]
-    documented = set(specs["main"]["options"])
+    options = specs["main"]["options"]
+    documented = set(options)
+    required = {name for name, option in options.items() if option.get("required")}
     assert defaults - documented == set(), "defaults without an argument spec"
-    assert documented - defaults == set(), "argument specs without a default"
+    assert documented - defaults - required == set(), "optional argument specs without a default"
+    assert defaults & required == set(), "required options must not have a default"
     public = {name for name in defaults if name.startswith(f"{role.name}_")}
     assert public == defaults, f"public variables must be named {role.name}_*"
 
