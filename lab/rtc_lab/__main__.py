@@ -68,7 +68,8 @@ def _config(args: argparse.Namespace) -> dict:
     return {
         "aws_listen": aws,
         "imds_listen": [f"{h}:{p}" for h, p in args.imds_listen],
-        "aws_url": args.aws_url or f"http://{first_host}:{first_port}",
+        # Port 0 (any free port) is only known once bound: serve() fills the URL in then.
+        "aws_url": args.aws_url or (f"http://{first_host}:{first_port}" if first_port else None),
         "region": args.region,
     }
 
@@ -87,17 +88,20 @@ def serve(config: dict, state_file: Path | None = None) -> int:
         signal.signal(signum, lambda *_: stopping.set())
 
     endpoint = Endpoint([parse_listen(a) for a in config["aws_listen"]])
-    imds = ImdsServer(config["aws_url"], [parse_listen(a) for a in config["imds_listen"]], config["region"])
     endpoint.start()
     try:
+        aws_url = config["aws_url"] or endpoint.url
+        imds = ImdsServer(aws_url, [parse_listen(a) for a in config["imds_listen"]], config["region"])
         imds.start()
         if state_file is not None:
-            state = {"pid": os.getpid(), "config": config, "aws": endpoint.addresses, "imds": imds.addresses}
+            # The configuration as asked for (start compares it), and the URL as bound.
+            state = {"pid": os.getpid(), "config": config, "aws_url": aws_url}
+            state.update(aws=endpoint.addresses, imds=imds.addresses)
             state_file.write_text(json.dumps(state))
-        logging.getLogger(__name__).info("serving; aws_url=%s", config["aws_url"])
+        logging.getLogger(__name__).info("serving; aws_url=%s", aws_url)
         stopping.wait()
-    finally:
         imds.stop()
+    finally:
         endpoint.stop()
     return 0
 

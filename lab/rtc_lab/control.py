@@ -64,7 +64,7 @@ def _report(state: dict, probe: dict) -> dict:
         "pid": state["pid"],
         "aws": [f"{h}:{p}" for h, p in state["aws"]],
         "imds": [f"{h}:{p}" for h, p in state["imds"]],
-        "aws_url": state["config"]["aws_url"],
+        "aws_url": state["aws_url"],
         **probe,
     }
 
@@ -93,7 +93,9 @@ def _spawn(state_dir: Path, config: dict) -> subprocess.Popen:
         cmd += ["--aws-listen", address]
     for address in config["imds_listen"]:
         cmd += ["--imds-listen", address]
-    cmd += ["--aws-url", config["aws_url"], "--region", config["region"]]
+    if config["aws_url"]:
+        cmd += ["--aws-url", config["aws_url"]]
+    cmd += ["--region", config["region"]]
     with open(paths["log"], "ab") as log:
         # A new session: the daemon must outlive this command and the terminal or task that ran it.
         process = subprocess.Popen(

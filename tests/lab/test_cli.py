@@ -12,7 +12,9 @@ import pytest
 import requests
 
 LAB_DIR = Path(__file__).resolve().parents[2] / "lab"
-ABSENT = "192.0.2.10"  # TEST-NET-1: stands for the podman bridge before it exists; never contacted
+# An address of the lab network that no interface holds: stands for the podman bridge before it exists.
+# Bound with IP_FREEBIND, never contacted (start only probes addresses this machine has).
+ABSENT = "10.89.255.254"
 
 
 def free_port():
@@ -96,3 +98,21 @@ def test_start_reports_a_listener_that_cannot_bind(lab):
         code, result, _ignored = lab("start", "--aws-listen", f"127.0.0.1:{port}", "--timeout", "30")
     assert (code, result["failed"], result["running"]) == (1, True, False)
     assert "Address already in use" in result["log_tail"]
+
+
+def test_any_free_port_and_the_stand_in_finds_the_endpoint(lab):
+    code, result, _ignored = lab("start", "--aws-listen", "127.0.0.1:0", "--imds-listen", "127.0.0.1:0")
+    assert code == 0, result
+    [aws] = result["aws"]
+    assert result["aws_url"] == f"http://{aws}" and not aws.endswith(":0")
+    [imds] = result["imds"]
+    session = requests.Session()
+    session.trust_env = False
+    token = session.put(
+        f"http://{imds}/latest/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}, timeout=5
+    ).text
+    answer = session.get(
+        f"http://{imds}/latest/meta-data/instance-id", headers={"X-aws-ec2-metadata-token": token}, timeout=5
+    )
+    # 404: the stand-in asked the endpoint, which knows no instance at 127.0.0.1 (503 if it could not ask).
+    assert answer.status_code == 404
