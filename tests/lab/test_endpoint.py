@@ -56,3 +56,28 @@ def test_serves_the_services_the_collection_uses(client):
     cloudwatch.put_metric_data(Namespace="RTC/Lab", MetricData=[{"MetricName": "SipProbeMs", "Value": 12.0}])
     assert [m["MetricName"] for m in cloudwatch.list_metrics(Namespace="RTC/Lab")["Metrics"]] == ["SipProbeMs"]
     assert client("route53").list_hosted_zones()["HostedZones"] is not None
+
+
+def test_reports_the_api_action_of_every_request():
+    seen = []
+    with Endpoint([("127.0.0.1", 0)], on_request=seen.append) as endpoint:
+
+        def client(service):
+            return boto3.client(service, endpoint_url=endpoint.url, region_name="us-east-1")
+
+        ec2 = client("ec2")
+        vpc_id = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+        # The request body is still there for moto after the hook read it: the VPC was made.
+        assert [v["CidrBlock"] for v in ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]] == ["10.98.0.0/16"]
+        client("sts").get_caller_identity()
+        client("logs").describe_log_groups()  # JSON protocol: X-Amz-Target
+        client("cloudwatch").list_metrics()  # Smithy RPC v2 CBOR: the operation is in the path
+        client("route53").list_hosted_zones()  # REST protocol: method and path
+    assert seen == [
+        "CreateVpc",
+        "DescribeVpcs",
+        "GetCallerIdentity",
+        "DescribeLogGroups",
+        "ListMetrics",
+        "GET /2013-04-01/hostedzone",
+    ]
