@@ -10,9 +10,13 @@ EC2 and Route 53 API references (the same text ships in botocore's service model
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import ipaddress
+import itertools
 import secrets
+import string
+import threading
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
@@ -22,8 +26,16 @@ from moto.ec2.models.elastic_ip_addresses import ElasticAddress, ElasticAddressB
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.responses import EC2Response
 from moto.ec2.utils import random_eip_association_id
-from moto.route53.exceptions import ResourceRecordAlreadyExists
-from moto.route53.models import Route53Backend
+from moto.route53.exceptions import (
+    DnsNameInvalidForZone,
+    InvalidActionValue,
+    InvalidInput,
+    ResourceRecordAlreadyExists,
+    Route53ClientError,
+)
+from moto.route53.models import FakeZone, HealthCheck, RecordSet, Route53Backend
+from moto.route53.responses import Route53
+from moto.route53.utils import validate_domain_name
 
 # The code the lab answers when AssignPrivateIpAddresses (without AllowReassignment) names an
 # address another interface holds: the EC2 error-code reference's "The specified IP address is
@@ -45,8 +57,12 @@ def apply() -> None:
         run_instances=EC2Response.run_instances,
         eni_filter=NetworkInterface.get_filter_value,
         eip_filter=ElasticAddress.get_filter_value,
-        change_rrsets=Route53Backend.change_resource_record_sets,
         register_image=AmiBackend.register_image,
+        route53_change_rrsets=Route53.change_resource_record_sets,
+        get_change=Route53.get_change,
+        create_health_check=Route53.create_health_check,
+        update_health_check=Route53.update_health_check,
+        health_check_config=HealthCheck.health_check_config,
     )
     EC2Response.assign_private_ip_addresses = assign_private_ip_addresses
     EC2Response.associate_address = associate_address
@@ -63,6 +79,12 @@ def apply() -> None:
     EC2Response.describe_instance_attribute = describe_instance_attribute
     Route53Backend.change_resource_record_sets = change_resource_record_sets
     AmiBackend.register_image = register_image
+    Route53.list_resource_record_sets = list_resource_record_sets
+    Route53.change_resource_record_sets = change_resource_record_sets_response
+    Route53.get_change = get_change
+    Route53.create_health_check = create_health_check
+    Route53.update_health_check = update_health_check
+    HealthCheck.health_check_config = property(_health_check_config)
 
 
 def _invalid(message: str) -> EC2ClientError:
@@ -348,27 +370,256 @@ def describe_instance_attribute(self: EC2Response) -> Any:
 # Documented: "CREATE: Creates a resource record set that has the specified values" and fails
 # (InvalidChangeBatch) if a record set with that name, type and set identifier exists; a change
 # batch is applied all-or-nothing. moto only refuses a CREATE repeating an identical change.
+# --- (h) Route 53 DELETE of a record set ------------------------------------------------------
+# Documented: "DELETE: Deletes an existing resource record set that has the specified values";
+# "To delete a resource record set, you must specify all the same values that you specified when
+# you created it", else InvalidChangeBatch ("... but the values provided do not match the current
+# values"; "... but it was not found" when there is none). This is what makes DELETE-old +
+# CREATE-new in one batch an optimistic-concurrency write: the loser of a race fails instead of
+# overwriting. moto 5.2.5 accepts a DELETE whose values were ever created (so a stale writer wins),
+# answers a missing one with InvalidInput, and a DELETE with a SetIdentifier removes every record
+# set of the zone with that identifier, whatever its name and type.
 def _rrset_key(record_set: dict[str, Any]) -> tuple[str, str, str | None]:
     name = record_set["Name"].lower().rstrip(".").replace("\\052", "*")
     return name, record_set["Type"], record_set.get("SetIdentifier")
 
 
-def change_resource_record_sets(self: Route53Backend, zoneid: str, change_list: list[dict[str, Any]]) -> None:
-    zone = self.get_hosted_zone(zoneid)
-    existing = {_rrset_key({"Name": r.name, "Type": r.type, "SetIdentifier": r.set_identifier}) for r in zone.rrsets}
-    # Walk the batch in order so that DELETE-then-CREATE of one record set stays valid.
+def _stored(record: RecordSet) -> dict[str, Any]:
+    """A stored record set in the API's form (as a DELETE must repeat it)."""
+    fields = {
+        "Name": record.name,
+        "Type": record.type,
+        "SetIdentifier": record.set_identifier,
+        "Weight": record.weight,
+        "Region": record.region,
+        "Failover": record.failover,
+        "GeoLocation": record.geo_location,
+        "MultiValueAnswer": record.multi_value_answer,
+        "HealthCheckId": record.health_check_id,
+        "AliasTarget": record.alias_target,
+        "TTL": record.ttl,
+        "ResourceRecords": [{"Value": value} for value in record.records or []],
+    }
+    return {key: value for key, value in fields.items() if value not in (None, [])}
+
+
+def _comparable(record_set: dict[str, Any]) -> dict[str, Any]:
+    values = sorted(
+        item["Value"] if isinstance(item, dict) else item for item in record_set.get("ResourceRecords") or []
+    )
+    alias = record_set.get("AliasTarget")
+    if alias:
+        alias = {
+            "DNSName": str(alias.get("DNSName", "")).lower().rstrip("."),
+            "HostedZoneId": alias.get("HostedZoneId"),
+            "EvaluateTargetHealth": str(alias.get("EvaluateTargetHealth", False)).lower() == "true",
+        }
+    ttl = record_set.get("TTL")
+    weight = record_set.get("Weight")
+    return {
+        "TTL": None if ttl is None else int(ttl),
+        "ResourceRecords": values,
+        "Weight": None if weight is None else int(weight),
+        "Region": record_set.get("Region"),
+        "Failover": record_set.get("Failover"),
+        "GeoLocation": record_set.get("GeoLocation") or None,
+        "MultiValueAnswer": record_set.get("MultiValueAnswer"),
+        "HealthCheckId": record_set.get("HealthCheckId"),
+        "AliasTarget": alias or None,
+    }
+
+
+def _batch_error(message: str) -> Route53ClientError:
+    return Route53ClientError("InvalidChangeBatch", message)
+
+
+def _describe(key: tuple[str, str, str | None]) -> str:
+    identifier = f", set-identifier='{key[2]}'" if key[2] is not None else ""
+    return f"[name='{key[0]}.', type='{key[1]}'{identifier}]"
+
+
+def _validate_batch(zone: FakeZone, change_list: list[dict[str, Any]]) -> None:
+    """Check the whole batch in order against the zone, before anything is applied."""
+    current = {_rrset_key(stored): stored for stored in map(_stored, zone.rrsets)}
+    zone_name = zone.name.lower().rstrip(".")
     for change in change_list:
-        record_set = change["ResourceRecordSet"]
+        action, record_set = change["Action"], change["ResourceRecordSet"]
+        if action not in ("CREATE", "UPSERT", "DELETE"):
+            raise InvalidActionValue(action)
+        validate_domain_name(record_set["Name"], code="InvalidChangeBatch")
         key = _rrset_key(record_set)
-        if change["Action"] == "CREATE":
-            if key in existing:
+        if key[0] != zone_name and not key[0].endswith("." + zone_name):
+            raise DnsNameInvalidForZone(name=record_set["Name"], zone_name=zone.name)
+        if action == "CREATE":
+            if key in current:
                 raise ResourceRecordAlreadyExists(name=key[0] + ".", _type=key[1])
-            existing.add(key)
-        elif change["Action"] == "DELETE":
-            existing.discard(key)
+            current[key] = record_set
+        elif action == "DELETE":
+            if key not in current:
+                raise _batch_error(f"Tried to delete resource record set {_describe(key)} but it was not found")
+            if _comparable(record_set) != _comparable(current[key]):
+                raise _batch_error(
+                    f"Tried to delete resource record set {_describe(key)} but the values provided do not match "
+                    "the current values"
+                )
+            del current[key]
         else:
-            existing.add(key)
-    return _ORIGINAL["change_rrsets"](self, zoneid, change_list)
+            current[key] = record_set
+
+
+# The server answers requests in threads: one batch at a time, so that two writers racing on a
+# record set cannot both pass the checks before either applies its batch (Route 53 is atomic).
+_BATCH_LOCK = threading.Lock()
+
+
+def change_resource_record_sets(self: Route53Backend, zoneid: str, change_list: list[dict[str, Any]]) -> None:
+    with _BATCH_LOCK:
+        _apply_batch(self.get_hosted_zone(zoneid), change_list)
+
+
+def _apply_batch(zone: FakeZone, change_list: list[dict[str, Any]]) -> None:
+    _validate_batch(zone, change_list)  # all or nothing: every check passes before the first change
+    for change in change_list:
+        original = copy.deepcopy(change)
+        record_set = dict(change["ResourceRecordSet"])
+        if not record_set["Name"].endswith("."):
+            record_set["Name"] += "."
+        key = _rrset_key(record_set)
+        if change["Action"] == "DELETE":
+            zone.rrsets = [r for r in zone.rrsets if _rrset_key(_stored(r)) != key]
+        else:
+            if "ResourceRecords" in record_set:
+                record_set["ResourceRecords"] = [item["Value"] for item in record_set["ResourceRecords"]]
+            if change["Action"] == "CREATE":
+                zone.add_rrset(record_set)
+            else:
+                zone.upsert_rrset(record_set)
+        zone.rr_changes.append(original)
+
+
+# --- (i) ListResourceRecordSets paging within one name and type --------------------------------
+# Documented: record sets of one name and type with a routing policy are paged with
+# NextRecordIdentifier in the response and StartRecordIdentifier in the next request ("If the
+# results were truncated for a given DNS name and type, specify the value of
+# NextRecordIdentifier from the previous response to get the next resource record set that has
+# the current DNS name and type"). moto 5.2.5 returns no NextRecordIdentifier and ignores
+# StartRecordIdentifier, so a page boundary inside such a group repeats the group forever.
+def list_resource_record_sets(self: Route53) -> ActionResult:
+    zone_id = self._get_param("HostedZoneId")
+    start_name, start_type = self._get_param("StartRecordName"), self._get_param("StartRecordType")
+    start_identifier = self._get_param("StartRecordIdentifier")
+    max_items = int(self._get_param("MaxItems") or 300)
+    if (start_type and not start_name) or (start_identifier and not start_type):
+        raise InvalidInput("The input is not valid")
+    if start_name:
+        validate_domain_name(start_name)
+    zone = self.backend.get_hosted_zone(zone_id)
+    records = list(zone.get_record_sets(start_type, start_name))
+    if start_identifier:
+        first = (start_name.lower().rstrip("."), start_type)
+
+        def before_start(record: RecordSet) -> bool:
+            key = _rrset_key(_stored(record))
+            return (key[0], key[1]) == first and key[2] != start_identifier
+
+        records = list(itertools.dropwhile(before_start, records))
+    page, following = records[:max_items], records[max_items : max_items + 1]
+    result: dict[str, Any] = {"ResourceRecordSets": page, "IsTruncated": bool(following), "MaxItems": str(max_items)}
+    if following:
+        result.update(NextRecordName=following[0].name, NextRecordType=following[0].type)
+        if following[0].set_identifier:
+            result["NextRecordIdentifier"] = following[0].set_identifier
+    return ActionResult(result)
+
+
+# --- (j) ChangeResourceRecordSets change status -------------------------------------------------
+# Documented: ChangeInfo.Id is the ID of this change, to pass to GetChange; "PENDING indicates
+# that the changes in this request have not propagated to all Amazon Route 53 DNS servers. This
+# is the initial status of all change batch requests." moto 5.2.5 answers every change with one
+# fixed ID and INSYNC, so code that waits for propagation is never exercised. The lab answers a
+# unique ID and PENDING; GetChange of that ID says INSYNC (the lab propagates at once). Other IDs
+# keep moto's answer.
+def _changes(backend: Route53Backend) -> dict[str, Any]:
+    return backend.__dict__.setdefault("rtc_changes", {})  # reset with the backend
+
+
+def change_resource_record_sets_response(self: Route53) -> ActionResult:
+    answer = _ORIGINAL["route53_change_rrsets"](self)
+    info = answer.result["ChangeInfo"]
+    info["Id"] = "/change/C" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _i in range(20))
+    info["Status"] = "PENDING"
+    _changes(self.backend)[info["Id"].split("/")[-1]] = info["SubmittedAt"]
+    return answer
+
+
+def get_change(self: Route53) -> ActionResult:
+    change_id = self._get_param("Id").split("/")[-1]
+    submitted = _changes(self.backend).get(change_id)
+    if submitted is None:
+        return _ORIGINAL["get_change"](self)
+    return ActionResult({"ChangeInfo": {"Id": f"/change/{change_id}", "Status": "INSYNC", "SubmittedAt": submitted}})
+
+
+# --- (k) Route 53 health checks of type CLOUDWATCH_METRIC, and updates ----------------------------
+# Documented: a CLOUDWATCH_METRIC health check follows a CloudWatch alarm, named by
+# AlarmIdentifier (required for that type) with InsufficientDataHealthStatus; IPAddress, Port,
+# RequestInterval, FailureThreshold and MeasureLatency do not apply to it. UpdateHealthCheck
+# changes AlarmIdentifier and InsufficientDataHealthStatus too, removes elements named in
+# ResetElements, refuses a HealthCheckVersion other than the current one
+# (HealthCheckVersionMismatch), and every update increments HealthCheckVersion. moto 5.2.5 drops
+# the alarm (and reports Port 80 etc.), ignores ResetElements and never changes the version.
+def _health_check_config(health_check: HealthCheck) -> dict[str, Any]:
+    config = _ORIGINAL["health_check_config"].fget(health_check)
+    if health_check.type_ != "CLOUDWATCH_METRIC":
+        return config
+    for key in ("IPAddress", "Port", "RequestInterval", "FailureThreshold", "MeasureLatency", "EnableSNI"):
+        config.pop(key, None)
+    config["AlarmIdentifier"] = getattr(health_check, "rtc_alarm", None)
+    config["InsufficientDataHealthStatus"] = getattr(health_check, "rtc_insufficient_data", None)
+    return config
+
+
+def create_health_check(self: Route53) -> ActionResult:
+    config = self._get_param("HealthCheckConfig") or {}
+    if config.get("Type") == "CLOUDWATCH_METRIC" and not config.get("AlarmIdentifier"):
+        raise InvalidInput("AlarmIdentifier is required for health checks of type CLOUDWATCH_METRIC")
+    answer = _ORIGINAL["create_health_check"](self)
+    health_check = answer.result["HealthCheck"]
+    health_check.rtc_alarm = config.get("AlarmIdentifier")
+    health_check.rtc_insufficient_data = config.get("InsufficientDataHealthStatus")
+    return answer
+
+
+class HealthCheckVersionMismatch(Route53ClientError):
+    def __init__(self) -> None:
+        super().__init__(
+            "HealthCheckVersionMismatch",
+            "The value of HealthCheckVersion in the request doesn't match the value of HealthCheckVersion in the "
+            "health check.",
+        )
+
+
+def update_health_check(self: Route53) -> ActionResult:
+    health_check = self.backend.get_health_check(self._get_param("HealthCheckId"))
+    version = self._get_param("HealthCheckVersion")
+    if version is not None and int(version) != health_check.health_check_version:
+        raise HealthCheckVersionMismatch()
+    alarm = self._get_param("AlarmIdentifier")
+    if alarm and health_check.type_ != "CLOUDWATCH_METRIC":
+        raise InvalidInput("AlarmIdentifier applies to health checks of type CLOUDWATCH_METRIC only")
+    answer = _ORIGINAL["update_health_check"](self)
+    if alarm:
+        health_check.rtc_alarm = alarm
+    if self._get_param("InsufficientDataHealthStatus"):
+        health_check.rtc_insufficient_data = self._get_param("InsufficientDataHealthStatus")
+    resets = {"FullyQualifiedDomainName": "fqdn", "ResourcePath": "resource_path", "Regions": "regions"}
+    for element in self._get_param("ResetElements") or []:
+        if element in resets:
+            setattr(health_check, resets[element], None)
+        elif element == "ChildHealthChecks":
+            health_check.children = None
+    health_check.health_check_version += 1
+    return answer
 
 
 # --- (g) RegisterImage with a name the account already uses -----------------------------------

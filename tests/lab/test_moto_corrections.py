@@ -279,6 +279,191 @@ def test_route53_delete_then_create_in_one_batch_is_accepted(zone):
     assert _records(route53, zone_id)[(host, "A", None)] == ["192.0.2.3"]
 
 
+# (h) Route 53 DELETE must name the current values of an existing record set.
+def test_route53_delete_with_stale_values_fails_and_changes_nothing(zone):
+    route53, zone_id, name = zone
+    host = "_sip._udp." + name
+    first = _change("CREATE", host, "10 50 5060 a.example.com.", "SRV")
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [first]})
+    # Writer A replaces {a} by {a, b}; writer B read {a} before that and now tries the same with {a, c}.
+    grown = {
+        **first["ResourceRecordSet"],
+        "ResourceRecords": [{"Value": "10 50 5060 a.example.com."}, {"Value": "10 50 5060 b.example.com."}],
+    }
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Changes": [
+                _change("DELETE", host, "10 50 5060 a.example.com.", "SRV"),
+                {"Action": "CREATE", "ResourceRecordSet": grown},
+            ]
+        },
+    )
+    before = _records(route53, zone_id)
+    stale = {
+        "Changes": [
+            _change("DELETE", host, "10 50 5060 a.example.com.", "SRV"),
+            _change("CREATE", host, "10 50 5060 c.example.com.", "SRV"),
+        ]
+    }
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=stale)
+    assert error_code(excinfo) == "InvalidChangeBatch"
+    assert "do not match the current values" in excinfo.value.response["Error"]["Message"]
+    assert _records(route53, zone_id) == before  # the lost update did not happen
+
+
+def test_route53_delete_must_repeat_the_ttl_too(zone):
+    route53, zone_id, name = zone
+    host = "ttl." + name
+
+    def two_values(action, ttl, values):
+        record = {"Name": host, "Type": "A", "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
+        return {"Changes": [{"Action": action, "ResourceRecordSet": record}]}
+
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch=two_values("CREATE", 60, ["192.0.2.1", "192.0.2.2"])
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch=two_values("DELETE", 300, ["192.0.2.1", "192.0.2.2"])
+        )
+    assert error_code(excinfo) == "InvalidChangeBatch"
+    # The same values in another order are the current values.
+    route53.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch=two_values("DELETE", 60, ["192.0.2.2", "192.0.2.1"])
+    )
+    assert (host, "A", None) not in _records(route53, zone_id)
+
+
+def test_route53_delete_of_a_missing_record_set_fails(zone):
+    route53, zone_id, name = zone
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [_change("DELETE", "nope." + name, "192.0.2.1")]}
+        )
+    assert error_code(excinfo) == "InvalidChangeBatch"
+    assert "but it was not found" in excinfo.value.response["Error"]["Message"]
+
+
+def test_route53_delete_with_a_set_identifier_removes_only_that_record_set(zone):
+    route53, zone_id, name = zone
+    udp, tcp = "_sip._udp." + name, "_sip._tcp." + name
+
+    def srv(host, action="CREATE"):
+        return _change(action, host, "10 50 5060 a.example.com.", "SRV", SetIdentifier="eu", Weight=1)
+
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [srv(udp), srv(tcp)]})
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [srv(udp, "DELETE")]})
+    records = _records(route53, zone_id)
+    assert (udp, "SRV", "eu") not in records
+    assert records[(tcp, "SRV", "eu")] == ["10 50 5060 a.example.com."]
+
+
+# (i) ListResourceRecordSets pages within one name and type by set identifier.
+def test_route53_listing_pages_by_record_identifier(zone):
+    route53, zone_id, name = zone
+    host = "_sip._tcp." + name
+    changes = [
+        _change("CREATE", host, "10 50 5060 %s.example.com." % i, "SRV", SetIdentifier=i, Weight=1)
+        for i in ("a", "b", "c")
+    ]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+    seen, params = [], {"StartRecordName": host, "StartRecordType": "SRV", "MaxItems": "2"}
+    for _page in range(5):
+        answer = route53.list_resource_record_sets(HostedZoneId=zone_id, **params)
+        seen.extend(r.get("SetIdentifier") for r in answer["ResourceRecordSets"] if r["Name"] == host)
+        if not answer["IsTruncated"] or answer["NextRecordName"] != host:
+            break
+        assert answer["NextRecordType"] == "SRV"
+        params["StartRecordIdentifier"] = answer["NextRecordIdentifier"]
+    assert seen == ["a", "b", "c"]
+    first = route53.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=host, StartRecordType="SRV", MaxItems="2"
+    )
+    assert first["NextRecordIdentifier"] == "c"
+
+
+def test_route53_listing_starts_at_the_name_and_type(zone):
+    route53, zone_id, name = zone
+    changes = [_change("CREATE", "%s.%s" % (label, name), "192.0.2.1") for label in ("a", "b", "c")]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+    answer = route53.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName="b." + name, StartRecordType="A", MaxItems="1"
+    )
+    assert [r["Name"] for r in answer["ResourceRecordSets"]] == ["b." + name]
+    assert (answer["IsTruncated"], answer["NextRecordName"], answer["NextRecordType"]) == (True, "c." + name, "A")
+    assert "NextRecordIdentifier" not in answer
+
+
+# (j) A change starts PENDING under its own ID; GetChange reports it INSYNC.
+def test_route53_change_status(zone):
+    route53, zone_id, name = zone
+    infos = [
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [_change("CREATE", "%s.%s" % (label, name), "192.0.2.1")]}
+        )["ChangeInfo"]
+        for label in ("s1", "s2")
+    ]
+    assert [info["Status"] for info in infos] == ["PENDING", "PENDING"]
+    assert infos[0]["Id"] != infos[1]["Id"] and infos[0]["Id"].startswith("/change/")
+    assert route53.get_change(Id=infos[0]["Id"])["ChangeInfo"]["Status"] == "INSYNC"
+
+
+# (k) Health checks: CLOUDWATCH_METRIC keeps its alarm; updates are versioned.
+def test_route53_cloudwatch_metric_health_check_keeps_its_alarm(client, net):
+    route53 = client("route53")
+    config = {
+        "Type": "CLOUDWATCH_METRIC",
+        "AlarmIdentifier": {"Region": "us-east-1", "Name": "sipp-%s" % net.prefix},
+        "InsufficientDataHealthStatus": "LastKnownStatus",
+    }
+    created = route53.create_health_check(CallerReference="cw-" + net.prefix, HealthCheckConfig=config)["HealthCheck"]
+    got = route53.get_health_check(HealthCheckId=created["Id"])["HealthCheck"]["HealthCheckConfig"]
+    assert got["AlarmIdentifier"] == config["AlarmIdentifier"]
+    assert got["InsufficientDataHealthStatus"] == "LastKnownStatus"
+    assert not {"Port", "IPAddress", "RequestInterval", "FailureThreshold"} & set(got)
+    route53.update_health_check(
+        HealthCheckId=created["Id"],
+        HealthCheckVersion=1,
+        AlarmIdentifier={"Region": "eu-west-1", "Name": "other"},
+        InsufficientDataHealthStatus="Unhealthy",
+    )
+    updated = route53.get_health_check(HealthCheckId=created["Id"])["HealthCheck"]
+    assert updated["HealthCheckConfig"]["AlarmIdentifier"] == {"Region": "eu-west-1", "Name": "other"}
+    assert updated["HealthCheckConfig"]["InsufficientDataHealthStatus"] == "Unhealthy"
+    assert updated["HealthCheckVersion"] == 2
+
+
+def test_route53_cloudwatch_metric_health_check_needs_an_alarm(client):
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        client("route53").create_health_check(
+            CallerReference="cw-no-alarm", HealthCheckConfig={"Type": "CLOUDWATCH_METRIC"}
+        )
+    assert error_code(excinfo) == "InvalidInput"
+
+
+def test_route53_health_check_updates_are_versioned(client, net):
+    route53 = client("route53")
+    config = {"Type": "TCP", "FullyQualifiedDomainName": "sbc.example.com", "Port": 5060, "RequestInterval": 10}
+    created = route53.create_health_check(CallerReference="tcp-" + net.prefix, HealthCheckConfig=config)["HealthCheck"]
+    answer = route53.update_health_check(HealthCheckId=created["Id"], HealthCheckVersion=1, Port=5061)["HealthCheck"]
+    assert (answer["HealthCheckVersion"], answer["HealthCheckConfig"]["Port"]) == (2, 5061)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:  # a writer that read version 1
+        route53.update_health_check(HealthCheckId=created["Id"], HealthCheckVersion=1, Port=5062)
+    assert error_code(excinfo) == "HealthCheckVersionMismatch"
+    route53.update_health_check(
+        HealthCheckId=created["Id"],
+        HealthCheckVersion=2,
+        IPAddress="192.0.2.10",
+        ResetElements=["FullyQualifiedDomainName"],
+    )
+    final = route53.get_health_check(HealthCheckId=created["Id"])["HealthCheck"]
+    assert final["HealthCheckConfig"]["Port"] == 5061 and final["HealthCheckVersion"] == 3
+    assert final["HealthCheckConfig"]["IPAddress"] == "192.0.2.10"
+    assert "FullyQualifiedDomainName" not in final["HealthCheckConfig"]
+
+
 # (g) AMI names are unique per account and region.
 def test_register_image_with_a_name_in_use_fails(net):
     first = net.ec2.register_image(Name="rtc-test-duplicate", RootDeviceName="/dev/xvda")["ImageId"]
