@@ -20,6 +20,7 @@ import threading
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
+from moto.ec2 import utils as ec2_utils
 from moto.ec2.exceptions import EC2ClientError, ResourceAlreadyAssociatedError
 from moto.ec2.models.amis import AmiBackend
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress, ElasticAddressBackend
@@ -56,6 +57,7 @@ def apply() -> None:
         describe_instance_attribute=EC2Response.describe_instance_attribute,
         run_instances=EC2Response.run_instances,
         eni_filter=NetworkInterface.get_filter_value,
+        is_filter_matching=ec2_utils.is_filter_matching,
         eip_filter=ElasticAddress.get_filter_value,
         register_image=AmiBackend.register_image,
         route53_change_rrsets=Route53.change_resource_record_sets,
@@ -72,6 +74,7 @@ def apply() -> None:
     ElasticAddress.network_interface_id = property(lambda eip: eip.eni.id if eip.eni else None)
     ElasticAddress.get_filter_value = _eip_filter_value
     NetworkInterface.get_filter_value = _eni_filter_value
+    ec2_utils.is_filter_matching = is_filter_matching
     EC2Response.create_placement_group = create_placement_group
     EC2Response.describe_placement_groups = describe_placement_groups
     EC2Response.delete_placement_group = delete_placement_group
@@ -256,10 +259,24 @@ def associate_address(self: EC2Response) -> ActionResult:
 # IPv4 addresses associated with the network interface" and "private-ip-address - The private
 # IPv4 address or addresses of the network interface"; moto matches only the primary, so an
 # interface could not be found by a secondary (floating) address, which the IMDS stand-in does.
+_ENI_ADDRESS_FILTERS = ("addresses.private-ip-address", "private-ip-address")
+
+
 def _eni_filter_value(eni: NetworkInterface, name: str, method_name: str | None = None) -> Any:
-    if name in ("addresses.private-ip-address", "private-ip-address"):
+    if name in _ENI_ADDRESS_FILTERS:
         return private_ips(eni)
     return _ORIGINAL["eni_filter"](eni, name, method_name)
+
+
+# Documented for every Describe* filter: several values of one filter are joined with OR, so an
+# interface matches when any of its addresses matches any value. moto matches a multi-valued
+# attribute only when one set contains the other, so asking for [free address, held address] found
+# no holder. Corrected for the address filters this collection relies on.
+def is_filter_matching(obj: Any, name: str, filter_value: Any) -> bool:
+    if isinstance(obj, NetworkInterface) and name in _ENI_ADDRESS_FILTERS and filter_value is not None:
+        patterns = filter_value if isinstance(filter_value, list) else [filter_value]
+        return any(fnmatch.fnmatch(ip, pattern) for ip in private_ips(obj) for pattern in patterns)
+    return _ORIGINAL["is_filter_matching"](obj, name, filter_value)
 
 
 # --- (d) Placement groups ---------------------------------------------------------------------

@@ -514,3 +514,14 @@ def test_addresses_are_found_by_the_instance_of_their_interface(pair):
     net.ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=eni_a)
     found = net.ec2.describe_addresses(Filters=[{"Name": "instance-id", "Values": [a["InstanceId"]]}])["Addresses"]
     assert [f["AllocationId"] for f in found] == [allocation]
+
+
+def test_several_address_values_match_any_holder(pair):
+    net, eni_a, eni_b, _ignored, b = pair
+    vip, free = f"{net.prefix}.1.150", f"{net.prefix}.1.151"
+    net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    for name in ("addresses.private-ip-address", "private-ip-address"):
+        found = net.ec2.describe_network_interfaces(Filters=[{"Name": name, "Values": [free, vip]}])
+        assert [e["NetworkInterfaceId"] for e in found["NetworkInterfaces"]] == [eni_a], name
+        both = net.ec2.describe_network_interfaces(Filters=[{"Name": name, "Values": [vip, b["PrivateIpAddress"]]}])
+        assert sorted(e["NetworkInterfaceId"] for e in both["NetworkInterfaces"]) == sorted([eni_a, eni_b]), name
