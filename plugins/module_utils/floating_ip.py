@@ -19,13 +19,14 @@ The public functions follow one pattern:
 1. validate everything that can be validated without AWS (malformed addresses and IDs);
 2. read the current state and validate the request against it (the address lies in the
    interface's subnet, nobody else holds it unless reassignment is allowed, the Elastic IP is not
-   in use elsewhere unless reassociation is allowed, the private IP is on the target interface),
-   so that a refused request changes nothing;
+   in use elsewhere and no other Elastic IP sits on the target pair unless reassociation is
+   allowed, the private IP is on the target interface), so that a refused request changes nothing;
 3. change what differs (nothing in check mode: then only ``Describe*`` calls are made);
 4. read the change back, polling with bounded jittered backoff until ``wait_timeout``, and raise
    a ``timeout`` error if it never shows -- a failover that is not verified is not a failover.
 
-A run that finds nothing to change costs at most two API calls.
+A run that finds nothing to change costs at most two API calls.  An association about to be made
+costs one more read (``DescribeAddresses`` on the target pair), to find an Elastic IP it would displace.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -120,7 +121,7 @@ STATES_SECONDARY = ("present", "absent")
 STATES_EIP = ("present", "absent", "disassociated")
 
 _CROSS_AZ_HINT = (
-    "a secondary private IP lives in exactly one subnet (one Availability Zone), so it cannot move to a "
+    "A secondary private IP lives in exactly one subnet (one Availability Zone), so it cannot move to a "
     "network interface in another subnet; for an active-standby pair across Availability Zones give each node "
     "its own address and move the Elastic IP instead: reassociate it to the standby's own private address with "
     "rtc.ec2_fleet.elastic_ip (allow_reassociation: true)"
@@ -677,9 +678,12 @@ def _check_assignable(api, eni, to_add, allow_reassignment):
                     ),
                     "cross_subnet",
                 )
+            # Nobody holds it, so nothing would move: no "cannot move" hint, only where to look instead.
             raise FloatingIpError(
                 "%s is not in subnet %s (%s) of %s: a secondary private IP must lie in its interface's subnet. "
-                "Pick an address in %s; %s" % (address, eni["SubnetId"], network, target, network, _CROSS_AZ_HINT),
+                "Pick an address in %s (for an active-standby pair across Availability Zones, give each node its "
+                "own address in its own subnet and move the Elastic IP between them with rtc.ec2_fleet.elastic_ip)"
+                % (address, eni["SubnetId"], network, target, network),
                 "not_in_subnet",
             )
         if _ip_key(address) in _reserved(network):
@@ -846,7 +850,8 @@ def ensure_eip(
     interface's primary address).
 
     ``present``: associate with the target when one is given (an EIP associated anywhere else is
-    moved only with ``allow_reassociation``), and set ``tags`` (``purge_tags`` removes others).
+    moved, and another EIP already on the target pair is displaced -- EC2 disassociates it -- only
+    with ``allow_reassociation``), and set ``tags`` (``purge_tags`` removes others).
     ``disassociated``: make sure it is not associated -- with the target, when one is given, else
     with anything.  ``absent``: the same, then release it when ``release``; an EIP that does not
     exist is already absent.
@@ -854,7 +859,9 @@ def ensure_eip(
     Returns a dict: ``changed``, ``allocation_id``, ``public_ip``, ``association_id``,
     ``network_interface_id``, ``private_ip``, ``instance_id``, ``tags``, ``allocated``,
     ``disassociated``, ``released``, ``previous`` (``network_interface_id``, ``private_ip``,
-    ``instance_id``, ``association_id`` before the run) and ``before``/``after`` for a diff.
+    ``instance_id``, ``association_id`` before the run), ``displaced`` (``allocation_id`` and
+    ``public_ip`` of another EIP the association took the target pair from, else None) and
+    ``before``/``after`` for a diff (``before`` also shows ``displaced``, when there is one).
     """
     api = _api(client)
     _check_common(state, STATES_EIP, wait_timeout)
@@ -977,6 +984,24 @@ def _present(
             ),
             "eip_in_use",
         )
+    occupant = _occupant(api, target, (address or {}).get("AllocationId")) if associate else None
+    if occupant is not None and not allow_reassociation:
+        raise FloatingIpError(
+            "%s is already associated with %s on %s%s; associating %s there would disassociate it (EC2 replaces the "
+            "Elastic IP of an address). Set allow_reassociation: true to replace it, or disassociate it there first; "
+            "nothing was changed"
+            % (
+                _eip_label(occupant),
+                target[1],
+                target[0],
+                " (instance %s)" % occupant["InstanceId"] if occupant.get("InstanceId") else "",
+                _eip_label(address) if address else "the Elastic IP to be allocated with the tags %s" % (tags,),
+            ),
+            "eip_in_use",
+        )
+    displaced = (
+        {"allocation_id": occupant.get("AllocationId"), "public_ip": occupant.get("PublicIp")} if occupant else None
+    )
     allocated = address is None
     changed = allocated or associate or bool(to_set or to_unset)
     if check_mode or not changed:
@@ -987,7 +1012,7 @@ def _present(
             after.update(NetworkInterfaceId=target[0], PrivateIpAddress=target[1], AssociationId=None, InstanceId=None)
         if to_set or to_unset:
             after["Tags"] = [{"Key": k, "Value": v} for k, v in _apply_tags(current_tags, to_set, to_unset).items()]
-        return _eip_result(address, after, previous, changed, allocated=allocated)
+        return _eip_result(address, after, previous, changed, allocated=allocated, displaced=displaced)
 
     if allocated:
         answer = api.call(
@@ -1032,19 +1057,54 @@ def _present(
 
     if wait or allocated:
         # After an allocation the new address is always read back: its public IP is only known then.
-        after = _wait_address(api, allocation_id, done, wait_timeout if wait else 0.0, _eip_what(allocation_id, target))
+        # A displaced EIP is read in the same call, and must have left the pair too.
+        leaving = (displaced["allocation_id"], target) if displaced and displaced["allocation_id"] else None
+        after = _wait_address(
+            api,
+            allocation_id,
+            done,
+            wait_timeout if wait else 0.0,
+            _eip_what(allocation_id, target, leaving),
+            leaving=leaving,
+        )
     else:
         after = dict(address)
         after["Tags"] = [{"Key": k, "Value": v} for k, v in wanted_tags.items()]
         if associate:
             after.update(NetworkInterfaceId=target[0], PrivateIpAddress=target[1], AssociationId=None, InstanceId=None)
-    return _eip_result(address, after, previous, True, allocated=allocated)
+    return _eip_result(address, after, previous, True, allocated=allocated, displaced=displaced)
 
 
-def _eip_what(allocation_id, target):
+def _eip_label(address):
+    return "Elastic IP %s (%s)" % (address.get("PublicIp"), address.get("AllocationId"))
+
+
+def _occupant(api, target, own_allocation_id):
+    """The description of another Elastic IP associated with exactly ``target`` (ENI, private IP), or None.
+
+    EC2 disassociates it when an Elastic IP is associated with that pair (one ``DescribeAddresses``).
+    """
+    answer = api.call(
+        "describe_addresses",
+        Filters=[
+            {"Name": "network-interface-id", "Values": [target[0]]},
+            {"Name": "private-ip-address", "Values": [target[1]]},
+        ],
+    )
+    for found in answer.get("Addresses", []):
+        on_target = (found.get("NetworkInterfaceId"), found.get("PrivateIpAddress")) == target
+        if on_target and not (own_allocation_id and found.get("AllocationId") == own_allocation_id):
+            return found
+    return None
+
+
+def _eip_what(allocation_id, target, leaving=None):
     if target is None:
         return "Elastic IP %s to show its tags" % allocation_id
-    return "Elastic IP %s to be associated with %s on %s" % (allocation_id, target[1], target[0])
+    what = "Elastic IP %s to be associated with %s on %s" % (allocation_id, target[1], target[0])
+    if leaving:
+        what += " and Elastic IP %s to leave it" % leaving[0]
+    return what
 
 
 def _apply_tags(current, to_set, to_unset):
@@ -1053,18 +1113,38 @@ def _apply_tags(current, to_set, to_unset):
     return tags
 
 
-def _wait_address(api, allocation_id, done, wait_timeout, what):
+def _wait_address(api, allocation_id, done, wait_timeout, what, leaving=None):
+    """Read Elastic IP ``allocation_id`` back until ``done(address)``; return its description.
+
+    ``leaving`` is (allocation ID, (ENI, private IP)) of another Elastic IP, read in the same call,
+    that must no longer be on that pair (an Elastic IP the association displaced).
+    """
+    ids = [allocation_id] + ([leaving[0]] if leaving else [])
+    seen = {}
+
     def read():
-        answer = api.call("describe_addresses", Filters=[{"Name": "allocation-id", "Values": [allocation_id]}])
-        found = answer.get("Addresses", [])
-        return found[0] if found else None
+        answer = api.call("describe_addresses", Filters=[{"Name": "allocation-id", "Values": ids}])
+        found = dict((item.get("AllocationId"), item) for item in answer.get("Addresses", []))
+        if leaving:
+            seen["other"] = found.get(leaving[0])
+        return found.get(allocation_id)
+
+    def left():
+        other = seen.get("other")
+        return other is None or (other.get("NetworkInterfaceId"), other.get("PrivateIpAddress")) != leaving[1]
+
+    def finished(found):
+        return done(found) and (leaving is None or left())
 
     def describe(found):
-        return _eip_view(found) if found else "no such address"
+        text = _eip_view(found) if found else "no such address"
+        if leaving and not left():
+            text = "%s; Elastic IP %s still on %s on %s" % (text, leaving[0], leaving[1][1], leaving[1][0])
+        return text
 
     if wait_timeout <= 0:  # wait: false -- one read, no polling
         return read() or {}
-    return wait_for(api, read, done, wait_timeout, what, describe)
+    return wait_for(api, read, finished, wait_timeout, what, describe)
 
 
 def _release_or_disassociate(
@@ -1123,10 +1203,13 @@ def _release_or_disassociate(
     return _eip_result(address, after, previous, True, disassociated=disassociate, released=bool(release))
 
 
-def _eip_result(before, after, previous, changed, allocated=False, disassociated=False, released=False):
+def _eip_result(before, after, previous, changed, allocated=False, disassociated=False, released=False, displaced=None):
     """The plain result of :func:`ensure_eip`; ``after`` None means the address no longer exists."""
     current = after if after is not None else {}
     assoc = _association(current if current else None)
+    before_view = _eip_view(before)
+    if displaced:
+        before_view["displaced"] = dict(displaced)
     return {
         "changed": changed,
         "allocation_id": current.get("AllocationId") or (before or {}).get("AllocationId"),
@@ -1140,6 +1223,7 @@ def _eip_result(before, after, previous, changed, allocated=False, disassociated
         "disassociated": disassociated,
         "released": released,
         "previous": previous,
-        "before": _eip_view(before),
+        "displaced": displaced,
+        "before": before_view,
         "after": _eip_view(after),
     }

@@ -79,7 +79,10 @@ options:
     description:
       - Move the EIP when it is associated with anything other than the exact target pair, including another address
         of the same interface.
-      - When V(false), such an EIP fails the task and changes nothing.
+      - Also replace another EIP that is already associated with the exact target pair. EC2 keeps one EIP per private
+        address and disassociates the existing one when another is associated there; that EIP stays allocated,
+        associated with nothing, and is returned as RV(displaced).
+      - When V(false), either case fails the task with C(kind=eip_in_use) and changes nothing (in check mode too).
     type: bool
     default: false
   state:
@@ -134,6 +137,10 @@ notes:
   - B(Cross-AZ pairs.) A secondary private IP cannot move to another subnet (see M(rtc.ec2_fleet.secondary_ip)). For
     an active-standby pair in two Availability Zones, give each node its own private address and move the EIP; on
     failover, associate it with the standby's own address with O(allow_reassociation=true).
+  - B(Replacing an EIP.) Before associating, the module looks up (one more C(DescribeAddresses) call, made only when
+    an association is about to be made) whether another EIP is on the exact target pair. It is replaced only with
+    O(allow_reassociation=true), and is then reported in RV(displaced) and in the diff's C(before); the read-back
+    also checks that it has left the pair.
   - Only VPC EIPs (those with an allocation ID) are managed.
 seealso:
   - module: rtc.ec2_fleet.secondary_ip
@@ -266,6 +273,22 @@ previous:
       description: The ID of the association.
       type: str
       sample: eipassoc-0fedcba9876543210
+displaced:
+  description:
+    - Another EIP that was associated with the exact target pair and that this run replaced (or would, in check
+      mode); EC2 disassociated it, and it stays allocated. V(null) when there was none.
+    - Only with O(allow_reassociation=true); without it such an EIP fails the task.
+  returned: success
+  type: dict
+  contains:
+    allocation_id:
+      description: The allocation ID of the displaced EIP.
+      type: str
+      sample: eipalloc-0fedcba9876543210
+    public_ip:
+      description: The public IPv4 address of the displaced EIP.
+      type: str
+      sample: 203.0.113.20
 allocated:
   description: Whether this run allocated the EIP (or would, in check mode).
   returned: success

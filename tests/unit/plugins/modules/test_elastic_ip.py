@@ -28,6 +28,7 @@ ENI_A, ENI_B, ENI_C = "eni-0000000000000000a", "eni-0000000000000000b", "eni-000
 I_A, I_B, I_C = "i-0000000000000000a", "i-0000000000000000b", "i-0000000000000000c"
 ALLOC, ASSOC, ASSOC2 = "eipalloc-0000000000000000e", "eipassoc-0000000000000000e", "eipassoc-0000000000000000f"
 PUBLIC = "203.0.113.10"
+OTHER_ALLOC, OTHER_ASSOC, OTHER_PUBLIC = "eipalloc-0000000000000000d", "eipassoc-0000000000000000d", "203.0.113.20"
 VIP = "10.0.1.100"
 
 
@@ -59,12 +60,29 @@ def address(eni_id=None, private_ip=None, instance=None, tags=None, association=
     return item
 
 
+def other_address(eni_id=None, private_ip=None, instance=None):
+    item = address(eni_id, private_ip, instance, tags={"Name": "a"}, association=OTHER_ASSOC)
+    item.update(AllocationId=OTHER_ALLOC, PublicIp=OTHER_PUBLIC)
+    return item
+
+
 def addresses(*items):
     return {"Addresses": list(items)}
 
 
 BY_ALLOC = {"AllocationIds": [ALLOC]}
 VERIFY = {"Filters": [{"Name": "allocation-id", "Values": [ALLOC]}]}
+VERIFY_BOTH = {"Filters": [{"Name": "allocation-id", "Values": [ALLOC, OTHER_ALLOC]}]}
+
+
+def on_pair(eni_id, private_ip):
+    """The lookup of an EIP already on the target pair, made before every association."""
+    return {
+        "Filters": [
+            {"Name": "network-interface-id", "Values": [eni_id]},
+            {"Name": "private-ip-address", "Values": [private_ip]},
+        ]
+    }
 
 
 def by_tags(**tags):
@@ -142,6 +160,7 @@ def associate(eni_id, private_ip, reassociate=False):
 def test_associate(capsys, ec2):
     ec2.ok("describe_addresses", addresses(address()), BY_ALLOC)
     ec2.ok("describe_network_interfaces", enis(eni(ENI_A, "10.0.1.10", [VIP], instance=I_A)))
+    ec2.ok("describe_addresses", addresses(), on_pair(ENI_A, VIP))
     ec2.ok("associate_address", {"AssociationId": ASSOC}, associate(ENI_A, VIP))
     ec2.ok("describe_addresses", addresses(address(ENI_A, VIP, I_A)), VERIFY)
 
@@ -161,9 +180,17 @@ def test_associate(capsys, ec2):
     }.items():
         assert result[key] == value, key
     assert result["previous"]["network_interface_id"] is None
+    assert result["displaced"] is None
     assert result["diff"]["before"]["network_interface_id"] is None
+    assert "displaced" not in result["diff"]["before"]
     assert (result["diff"]["after"]["network_interface_id"], result["diff"]["after"]["private_ip"]) == (ENI_A, VIP)
-    assert ec2.sent == ["DescribeAddresses", "DescribeNetworkInterfaces", "AssociateAddress", "DescribeAddresses"]
+    assert ec2.sent == [
+        "DescribeAddresses",
+        "DescribeNetworkInterfaces",
+        "DescribeAddresses",
+        "AssociateAddress",
+        "DescribeAddresses",
+    ]
     assert ec2.clients_requested == [("ec2", None, {})]  # the library does the retries
     ec2.stubber.assert_no_pending_responses()
 
@@ -176,12 +203,14 @@ def test_no_op_costs_at_most_two_calls(capsys, ec2):
 
     assert code == 0, result
     assert result["changed"] is False
-    assert len(ec2.sent) <= 2
+    assert result["displaced"] is None
+    assert ec2.sent == ["DescribeAddresses", "DescribeNetworkInterfaces"]  # no pair lookup without a change
 
 
 def test_move_with_reassociation(capsys, ec2):
     ec2.ok("describe_addresses", addresses(address(ENI_A, VIP, I_A)), {"PublicIps": [PUBLIC]})
     ec2.ok("describe_network_interfaces", enis(eni(ENI_C, "10.0.2.10", subnet=SUBNET_B, instance=I_C)))
+    ec2.ok("describe_addresses", addresses(), on_pair(ENI_C, "10.0.2.10"))
     ec2.ok("associate_address", {"AssociationId": ASSOC2}, associate(ENI_C, "10.0.2.10", reassociate=True))
     ec2.ok("describe_addresses", addresses(address(ENI_C, "10.0.2.10", I_C, association=ASSOC2)), VERIFY)
 
@@ -199,6 +228,14 @@ def test_move_with_reassociation(capsys, ec2):
         "instance_id": I_A,
         "association_id": ASSOC,
     }
+    assert result["displaced"] is None
+    assert ec2.sent == [
+        "DescribeAddresses",
+        "DescribeNetworkInterfaces",
+        "DescribeAddresses",
+        "AssociateAddress",
+        "DescribeAddresses",
+    ]
     ec2.stubber.assert_no_pending_responses()
 
 
@@ -237,6 +274,7 @@ def test_release(capsys, ec2):
 def test_allocate(capsys, ec2):
     ec2.ok("describe_addresses", addresses(), by_tags(Name="sip-vip"))
     ec2.ok("describe_network_interfaces", enis(eni(ENI_A, "10.0.1.10", instance=I_A)))
+    ec2.ok("describe_addresses", addresses(), on_pair(ENI_A, "10.0.1.10"))
     ec2.ok(
         "allocate_address",
         {"AllocationId": ALLOC, "PublicIp": PUBLIC},
@@ -253,11 +291,21 @@ def test_allocate(capsys, ec2):
     assert code == 0, result
     assert (result["changed"], result["allocated"], result["public_ip"]) == (True, True, PUBLIC)
     assert result["tags"] == {"Name": "sip-vip"}
+    assert ec2.sent == [
+        "DescribeAddresses",
+        "DescribeNetworkInterfaces",
+        "DescribeAddresses",
+        "AllocateAddress",
+        "AssociateAddress",
+        "DescribeAddresses",
+    ]
+    ec2.stubber.assert_no_pending_responses()
 
 
 def test_check_mode_reads_only(capsys, ec2):
     ec2.ok("describe_addresses", addresses(address(ENI_A, VIP, I_A)), BY_ALLOC)
     ec2.ok("describe_network_interfaces", enis(eni(ENI_B, "10.0.1.11", [VIP], instance=I_B)))
+    ec2.ok("describe_addresses", addresses(), on_pair(ENI_B, VIP))
 
     code, result = run_module(
         capsys,
@@ -275,6 +323,87 @@ def test_check_mode_reads_only(capsys, ec2):
     assert result["changed"] is True
     assert result["diff"]["before"]["network_interface_id"] == ENI_A
     assert result["diff"]["after"]["network_interface_id"] == ENI_B
+    assert ec2.sent == ["DescribeAddresses", "DescribeNetworkInterfaces", "DescribeAddresses"]
+    ec2.stubber.assert_no_pending_responses()
+
+
+# -- another EIP already on the target pair: EC2 would disassociate it ---------------------------
+
+
+def _other_on_the_vip(ec2):
+    ec2.ok("describe_addresses", addresses(address(tags={"Name": "b"})), by_tags(Name="b"))
+    ec2.ok("describe_network_interfaces", enis(eni(ENI_A, "10.0.1.10", [VIP], instance=I_A)))
+    ec2.ok("describe_addresses", addresses(other_address(ENI_A, VIP, I_A)), on_pair(ENI_A, VIP))
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["real", "check-mode"])
+def test_displacing_another_eip_is_refused_by_default(capsys, ec2, check_mode):
+    _other_on_the_vip(ec2)
+    code, result = run_module(
+        capsys, {"tags": {"Name": "b"}, "eni_id": ENI_A, "private_ip": VIP, "_ansible_check_mode": check_mode}
+    )
+    assert code == 1, result
+    assert (result["failed"], result["kind"]) == (True, "eip_in_use")
+    for part in (
+        OTHER_PUBLIC,
+        OTHER_ALLOC,
+        PUBLIC,
+        ALLOC,
+        VIP,
+        ENI_A,
+        "allow_reassociation: true",
+        "nothing was changed",
+    ):
+        assert part in result["msg"], part
+    assert ec2.sent == ["DescribeAddresses", "DescribeNetworkInterfaces", "DescribeAddresses"]
+    assert ec2.mutating == []
+    ec2.stubber.assert_no_pending_responses()
+
+
+def test_displacing_another_eip_with_reassociation(capsys, ec2):
+    _other_on_the_vip(ec2)
+    ec2.ok("associate_address", {"AssociationId": ASSOC}, associate(ENI_A, VIP))
+    ec2.ok("describe_addresses", addresses(address(ENI_A, VIP, I_A, tags={"Name": "b"}), other_address()), VERIFY_BOTH)
+
+    code, result = run_module(
+        capsys,
+        {"tags": {"Name": "b"}, "eni_id": ENI_A, "private_ip": VIP, "allow_reassociation": True, "_ansible_diff": True},
+    )
+
+    assert code == 0, result
+    assert result["changed"] is True
+    assert (result["network_interface_id"], result["private_ip"], result["association_id"]) == (ENI_A, VIP, ASSOC)
+    assert result["displaced"] == {"allocation_id": OTHER_ALLOC, "public_ip": OTHER_PUBLIC}
+    assert result["diff"]["before"]["displaced"] == {"allocation_id": OTHER_ALLOC, "public_ip": OTHER_PUBLIC}
+    assert result["diff"]["before"]["network_interface_id"] is None
+    assert "displaced" not in result["diff"]["after"]
+    assert ec2.sent == [
+        "DescribeAddresses",
+        "DescribeNetworkInterfaces",
+        "DescribeAddresses",
+        "AssociateAddress",
+        "DescribeAddresses",
+    ]
+    ec2.stubber.assert_no_pending_responses()
+
+
+def test_displacing_another_eip_in_check_mode(capsys, ec2):
+    _other_on_the_vip(ec2)
+    code, result = run_module(
+        capsys,
+        {
+            "tags": {"Name": "b"},
+            "eni_id": ENI_A,
+            "private_ip": VIP,
+            "allow_reassociation": True,
+            "_ansible_check_mode": True,
+            "_ansible_diff": True,
+        },
+    )
+    assert code == 0, result
+    assert result["changed"] is True
+    assert result["displaced"] == {"allocation_id": OTHER_ALLOC, "public_ip": OTHER_PUBLIC}
+    assert result["diff"]["before"]["displaced"] == result["displaced"]
     assert ec2.mutating == []
     ec2.stubber.assert_no_pending_responses()
 
@@ -329,7 +458,7 @@ def test_in_use_elsewhere_without_reassociation(capsys, ec2):
     code, result = run_module(capsys, {"allocation_id": ALLOC, "eni_id": ENI_B})
     assert_failed(code, result, "eip_in_use")
     assert "allow_reassociation: true" in result["msg"]
-    assert ec2.mutating == []
+    assert ec2.sent == ["DescribeAddresses", "DescribeNetworkInterfaces"]  # refused before the pair lookup
 
 
 def test_private_ip_not_on_the_target(capsys, ec2):
@@ -392,6 +521,7 @@ def test_permission_denied_names_the_action(capsys, ec2):
 def test_throttling_past_the_budget(capsys, ec2):
     ec2.ok("describe_addresses", addresses(address()), BY_ALLOC)
     ec2.ok("describe_network_interfaces", enis(eni(ENI_A, "10.0.1.10", instance=I_A)))
+    ec2.ok("describe_addresses", addresses(), on_pair(ENI_A, "10.0.1.10"))
     for _attempt in range(DEFAULT_MAX_RETRIES + 1):
         ec2.error("associate_address", "RequestLimitExceeded", "Request limit exceeded.")
     code, result = run_module(capsys, {"allocation_id": ALLOC, "eni_id": ENI_A})
@@ -404,6 +534,7 @@ def test_throttling_past_the_budget(capsys, ec2):
 def test_an_association_that_never_shows_fails(capsys, ec2):
     ec2.ok("describe_addresses", addresses(address()), BY_ALLOC)
     ec2.ok("describe_network_interfaces", enis(eni(ENI_A, "10.0.1.10", instance=I_A)))
+    ec2.ok("describe_addresses", addresses(), on_pair(ENI_A, "10.0.1.10"))
     ec2.ok("associate_address", {"AssociationId": ASSOC})
     for _attempt in range(10):
         ec2.ok("describe_addresses", addresses(address()), VERIFY)
@@ -431,6 +562,13 @@ def test_documentation_matches_the_argument_spec():
     examples = yaml.safe_load(elastic_ip.EXAMPLES)
     assert any("module_defaults" in task for task in examples)
     returned = yaml.safe_load(elastic_ip.RETURN)
-    assert {"allocation_id", "public_ip", "association_id", "network_interface_id", "private_ip", "previous"} <= set(
-        returned
-    )
+    assert {
+        "allocation_id",
+        "public_ip",
+        "association_id",
+        "network_interface_id",
+        "private_ip",
+        "previous",
+        "displaced",
+    } <= set(returned)
+    assert set(returned["displaced"]["contains"]) == {"allocation_id", "public_ip"}
