@@ -1,5 +1,5 @@
-"""The lab's AWS endpoint on 127.0.0.1 with an API-call counter, fresh active/standby pairs on it,
-their end state read back, and playbooks run through the real ``ansible-playbook``.
+"""Fresh active/standby pairs on the lab's AWS endpoint and their end state read back; the endpoint,
+its API-call counter and the ``ansible-playbook`` runner come from :mod:`benchmarks.playbook`.
 
 Used by bench_floating_ip. Every pair lives in a VPC of its own with the same addresses, so every
 run starts from the same state and no run can see another's addresses.
@@ -8,44 +8,12 @@ run starts from the same state and no run can see another's addresses.
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
-import os
-import re
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-from pathlib import Path
 
-from .imds_lab import LOOPBACK, REGION, fence_environment
+from . import playbook
+from .imds_lab import REGION
 
-ROOT = Path(__file__).resolve().parents[1]
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 CIDR, SUBNET_CIDR = "10.0.0.0/16", "10.0.1.0/24"
 ACTIVE_IP, STANDBY_IP, VIP = "10.0.1.10", "10.0.1.11", "10.0.1.100"
-PLAYBOOK_TIMEOUT = 120  # seconds; one run takes a few
-
-
-class ActionCounter:
-    """The AWS API action of every request the endpoint served, in order (the endpoint's hook)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.actions: list[str] = []
-
-    def record(self, action: str) -> None:
-        with self._lock:
-            self.actions.append(action)
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self.actions)
-
-    def since(self, mark: int) -> list[str]:
-        with self._lock:
-            return self.actions[mark:]
 
 
 class Pair:
@@ -130,87 +98,8 @@ class Lab:
         return Pair(self.ec2, self.image_id, state)
 
 
-class Runner:
-    """Runs a play (a list of tasks) with the real ``ansible-playbook`` against the endpoint.
-
-    The play runs on localhost with the controller's Python (the one with boto3), the collection is
-    found through ``ansible.cfg`` (``.cache/collections``), credentials are test ones from the
-    environment, and ``module_defaults`` of the system's action group give region and endpoint_url.
-    """
-
-    def __init__(self, aws_url: str, workdir: Path) -> None:
-        self.aws_url, self.workdir = aws_url, workdir
-        home = workdir / "home"
-        home.mkdir(exist_ok=True)
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(home),  # no ~/.ansible or ~/.aws of the machine's user
-            "LANG": "C.UTF-8",
-            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_LOCAL_TEMP": str(workdir / "tmp"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
-        if not (ROOT / ".cache" / "collections" / "ansible_collections" / "rtc" / "ec2_fleet").exists():
-            raise RuntimeError(
-                "the collection is not under .cache/collections: run `make bench` (it runs `make setup`)"
-            )
-
-    def write_play(self, name: str, group: str, tasks: list[dict]) -> Path:
-        play = {
-            "name": name,
-            "hosts": "localhost",
-            "connection": "local",
-            "gather_facts": False,
-            "vars": {"ansible_python_interpreter": sys.executable},
-            "module_defaults": {f"group/{group}": {"region": REGION, "endpoint_url": self.aws_url}},
-            "tasks": tasks,
-        }
-        path = self.workdir / (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + ".yml")
-        path.write_text(json.dumps([play], indent=2), encoding="utf-8")  # JSON is YAML
-        return path
-
-    def run(self, playbook: Path, variables: dict) -> tuple[int, int, float, str]:
-        """``(returncode, changed tasks, wall ms, output)`` of one ``ansible-playbook`` run."""
-        extra = self.workdir / "vars.json"
-        extra.write_text(json.dumps(variables), encoding="utf-8")
-        argv = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", "-e", f"@{extra}", str(playbook)]
-        start = time.perf_counter()
-        done = subprocess.run(
-            argv,
-            check=False,
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=PLAYBOOK_TIMEOUT,
-        )
-        wall_ms = (time.perf_counter() - start) * 1000
-        output = done.stdout + done.stderr
-        recap = re.search(r"^localhost\s*:.*\bchanged=(\d+)", done.stdout, re.MULTILINE)
-        if recap is None:
-            raise RuntimeError(f"no play recap from {playbook.name} (rc {done.returncode}):\n{output[-3000:]}")
-        return done.returncode, int(recap.group(1)), wall_ms, output
-
-
 @contextlib.contextmanager
 def running():
     """Yield ``(lab, runner, counter)`` with the endpoint listening on 127.0.0.1 (a free port)."""
-    fence_environment()
-    from rtc_lab.endpoint import Endpoint
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    counter = ActionCounter()
-    with (
-        Endpoint(listen=LOOPBACK, on_request=counter.record) as endpoint,
-        tempfile.TemporaryDirectory(prefix="bench-floating-ip-") as workdir,
-    ):
-        yield Lab(endpoint.url), Runner(endpoint.url, Path(workdir)), counter
+    with playbook.endpoint(prefix="bench-floating-ip-") as (aws_url, runner, counter):
+        yield Lab(aws_url), runner, counter
