@@ -5,7 +5,8 @@
 
 """The Amazon Chime SDK Voice API behind one call wrapper, and the one error of the Chime library.
 
-Everything the ``chime_voice_connector*`` modules send to AWS goes through :meth:`VoiceApi.call`:
+Everything the ``chime_voice_connector*`` modules send to AWS goes through :meth:`VoiceApi.call` (the
+collection's one call wrapper, ``aws_api.AwsApi.call``):
 
 * throttled calls (and read-only calls that met a server or connection error) are retried with
   jittered exponential backoff within a bounded budget;
@@ -17,53 +18,24 @@ Everything the ``chime_voice_connector*`` modules send to AWS goes through :meth
   parameter-validation messages quote request values;
 * while ``read_only`` is set (check mode) a mutating call raises instead of being sent.
 
-Needs boto3/botocore and the standard library only (Python 3.8+); imports nothing from ``ansible``.
+Needs boto3/botocore, the standard library (Python 3.8+) and ``aws_api.py`` only; imports nothing from
+``ansible``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import random
 import re
 import time
 
-try:
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ParamValidationError,
-        ReadTimeoutError,
-    )
+from . import aws_api
 
-    HAS_BOTOCORE = True
-except ImportError:  # the modules report the missing SDK through AnsibleAWSModule
-    HAS_BOTOCORE = False
-
-    # Stand-ins that are never raised, so that the except clauses below stay valid.
-    class BotoCoreError(Exception):
-        pass
-
-    class ClientError(Exception):
-        pass
-
-    class _ConnectionError(BotoCoreError):
-        pass
-
-    ConnectionClosedError = ConnectTimeoutError = EndpointConnectionError = ReadTimeoutError = _ConnectionError
-
-    class ParamValidationError(BotoCoreError):
-        pass
-
+# Names the Chime files and tests import from here; they live in aws_api.py.
+HAS_BOTOCORE, DEFAULT_MAX_RETRIES, ReadOnly = aws_api.HAS_BOTOCORE, aws_api.DEFAULT_MAX_RETRIES, aws_api.ReadOnly
 
 SERVICE = "chime-sdk-voice"
 IAM_PREFIX = "chime"
-DEFAULT_MAX_RETRIES = 8
-DEFAULT_BACKOFF_BASE = 0.25
-DEFAULT_BACKOFF_CAP = 5.0
 # Terraform's provider needed a 60 s retry after creation outside us-east-1; a little more here.
 DEFAULT_FOUND_TIMEOUT = 90
 POLL_START = 0.5
@@ -106,11 +78,8 @@ KINDS = frozenset(
 # The VoiceConnectorId pattern of the model (botocore 1.44), for a model without one.
 CONNECTOR_ID_PATTERN = r"([a-z0-9]{21,22}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 
-# Jitter only spreads retries out in time; it has no security purpose.
-_RANDOM = random.SystemRandom()
 
-
-class ChimeVoiceError(Exception):
+class ChimeVoiceError(aws_api.AwsApiError):
     """The one error of the Chime library.
 
     ``kind`` is one of :data:`KINDS`; ``action`` the IAM action concerned (``chime:CreateVoiceConnector``)
@@ -120,16 +89,9 @@ class ChimeVoiceError(Exception):
     """
 
     def __init__(self, message, kind, action=None, code=None, changed=False, details=None):
-        super(ChimeVoiceError, self).__init__(message)
-        self.message = message
-        self.kind = kind
-        self.action = action
-        self.code = code
+        super(ChimeVoiceError, self).__init__(message, kind, action, code)
         self.changed = changed
         self.details = details
-
-    def __str__(self):
-        return self.message
 
     def to_dict(self):
         """The error as plain data: ``msg``, ``kind``, ``changed``, and ``action``, ``code``, ``details`` when known."""
@@ -144,49 +106,44 @@ def invalid(message):
     return ChimeVoiceError(message, "invalid")
 
 
-class VoiceApi:
-    """A boto3 ``chime-sdk-voice`` client behind the library's one call wrapper.
+class VoiceApi(aws_api.AwsApi):
+    """A boto3 ``chime-sdk-voice`` client behind the collection's one call wrapper (:class:`aws_api.AwsApi`).
 
-    :param client: a boto3 ``chime-sdk-voice`` client.
-    :param max_retries: further attempts of a throttled call (and of a read-only call that met a server
-        or connection error) before giving up.
-    :param backoff_base: the first retry waits up to this many seconds; the bound doubles per retry.
-    :param backoff_cap: upper bound of a single wait, in seconds.
     :param found_timeout: how long after creating a connector or group a ``NotFoundException`` about
         it is retried, in seconds.
-    :param sleep: the sleeping function (tests pass a recorder).
-    :param clock: a monotonic clock in seconds (tests pass a fake one).
 
-    ``calls`` lists the operations sent, in order (retries included).
+    The other parameters (``max_retries``, ``backoff_base``, ``backoff_cap``, ``sleep``, ``clock``) are
+    those of :class:`aws_api.AwsApi`, by keyword.  On top of it: secrets registered
+    with :meth:`add_secret` are scrubbed from every message, and :meth:`created` starts the grace
+    period of a new connector or group.
     """
 
-    def __init__(
-        self,
-        client,
-        max_retries=DEFAULT_MAX_RETRIES,
-        backoff_base=DEFAULT_BACKOFF_BASE,
-        backoff_cap=DEFAULT_BACKOFF_CAP,
-        found_timeout=DEFAULT_FOUND_TIMEOUT,
-        sleep=None,
-        clock=None,
-    ):
-        self.client = client
-        self.max_retries = max_retries
-        self.backoff_base = float(backoff_base)
-        self.backoff_cap = float(backoff_cap)
+    ERROR = ChimeVoiceError
+    SERVICE = "AWS"  # as messages name it ("failed before reaching AWS"); not the client's service name
+    IAM_PREFIX = IAM_PREFIX
+    READ_PREFIXES = ("get_", "list_")
+    THROTTLING_CODES = THROTTLING_CODES
+    TRANSIENT_CODES = TRANSIENT_CODES
+    PERMISSION_CODES = PERMISSION_CODES
+    NOT_FOUND_CODES = frozenset(["NotFoundException"])
+    PERMISSION_MESSAGE_LIMIT = None  # the service's messages are short; quote them whole
+    POLL_START = POLL_START
+    POLL_CAP = POLL_CAP
+    KIND_BY_CODE = {
+        "BadRequestException": "invalid",
+        "ConflictException": "conflict",
+        "ResourceLimitExceededException": "limit_exceeded",
+    }
+
+    def __init__(self, client, found_timeout=DEFAULT_FOUND_TIMEOUT, sleep=None, clock=None, **options):
+        # The defaults come from this module's ``time`` so that tests can forbid real sleeps here.
+        sleep = sleep if sleep is not None else time.sleep
+        super(VoiceApi, self).__init__(client, sleep=sleep, clock=clock or time.monotonic, **options)
         self.found_timeout = float(found_timeout)
-        self.sleep = sleep if sleep is not None else time.sleep
-        self.clock = clock if clock is not None else time.monotonic
-        self.calls = []
-        self.read_only = False
         self._secrets = set()
         self._fresh = {}
 
     # -- bookkeeping ------------------------------------------------------------------------------
-
-    @property
-    def region(self):
-        return getattr(getattr(self.client, "meta", None), "region_name", None) or "the configured region"
 
     @property
     def service_model(self):
@@ -201,12 +158,6 @@ class VoiceApi:
         """Note that ``resource_id`` was created just now: NotFound about it is retried for a while."""
         self._fresh[resource_id] = self.clock() + self.found_timeout
 
-    def action(self, method):
-        """The IAM action of a client method, e.g. ``chime:CreateVoiceConnector``."""
-        mapping = getattr(getattr(self.client, "meta", None), "method_to_api_mapping", None) or {}
-        name = mapping.get(method) or "".join(part.capitalize() for part in method.split("_"))
-        return IAM_PREFIX + ":" + name
-
     def scrub(self, text):
         """``text`` with every registered secret (raw, repr- and JSON-escaped) replaced by ``********``."""
         text = str(text)
@@ -216,80 +167,36 @@ class VoiceApi:
                     text = text.replace(form, MASK)
         return text
 
-    # -- the call wrapper -------------------------------------------------------------------------
+    # -- what differs from the shared call wrapper ------------------------------------------------
 
-    def call(self, method, **params):
-        """Call ``client.<method>(**params)`` with retries; translate errors into :class:`ChimeVoiceError`."""
-        action = self.action(method)
-        read_only = method.startswith(("get_", "list_"))
-        if self.read_only and not read_only:
-            raise ChimeVoiceError("internal error: %s attempted in check mode" % action, "invalid", action)
+    def extra_retry(self, method, params):
+        """Retry NotFound about a connector or group created by this run until its grace period ends."""
         target = params.get("VoiceConnectorId") or params.get("VoiceConnectorGroupId")
-        found_deadline = self._fresh.get(target) if target else None
-        attempt = 0
-        poll = POLL_START
-        while True:
-            self.calls.append(method)
-            try:
-                return getattr(self.client, method)(**params)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code == "NotFoundException" and found_deadline is not None:
-                    remaining = found_deadline - self.clock()
-                    if remaining > 0:
-                        # The connector was created by this run: the service does not know it yet.
-                        self.sleep(min(remaining, _RANDOM.uniform(poll / 2.0, poll)))
-                        poll = min(POLL_CAP, poll * 2)
-                        continue
-                    raise ChimeVoiceError(
-                        "%s still answers NotFound for %s %.0fs after it was created (%s); the service has not "
-                        "caught up yet -- run again to converge" % (action, target, self.found_timeout, code),
-                        "not_found",
-                        action,
-                        code,
-                    ) from None
-                retryable = code in THROTTLING_CODES or (read_only and code in TRANSIENT_CODES)
-                if retryable and attempt < self.max_retries:
-                    attempt += 1
-                    self._backoff(attempt)
-                    continue
-                if retryable:
-                    raise self._budget_spent(action, code, _error_message(exc)) from None
-                raise self.translate(exc, method) from None
-            except (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError) as exc:
-                if read_only and attempt < self.max_retries:
-                    attempt += 1
-                    self._backoff(attempt)
-                    continue
-                raise ChimeVoiceError(
-                    "%s could not reach the Chime SDK Voice endpoint: %s; check the network, region and endpoint_url%s"
-                    % (
-                        action,
-                        self.scrub(exc),
-                        ""
-                        if read_only
-                        else " (the request may or may not have been carried out, run again to converge)",
-                    ),
-                    "unreachable",
-                    action,
-                ) from None
-            except ParamValidationError as exc:
-                raise ChimeVoiceError(
-                    "invalid request for %s: %s" % (action, _hide_values(self.scrub(exc))), "invalid", action
-                ) from None
-            except BotoCoreError as exc:
-                raise ChimeVoiceError(
-                    "%s failed before reaching AWS: %s; check the credentials, region and endpoint_url"
-                    % (action, self.scrub(exc)),
-                    "api_error",
-                    action,
-                ) from None
+        deadline = self._fresh.get(target) if target else None
+        if deadline is None:
+            return None
+        poll = [POLL_START]
 
-    def _backoff(self, attempt):
-        bound = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-        self.sleep(_RANDOM.uniform(bound / 2.0, bound))
+        def retry(action, code):
+            if code != "NotFoundException":
+                return False
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise ChimeVoiceError(
+                    "%s still answers NotFound for %s %.0fs after it was created (%s); the service has not "
+                    "caught up yet -- run again to converge" % (action, target, self.found_timeout, code),
+                    "not_found",
+                    action,
+                    code,
+                ) from None
+            # The connector was created by this run: the service does not know it yet.
+            self.sleep(min(remaining, aws_api.jitter(poll[0])))
+            poll[0] = min(POLL_CAP, poll[0] * 2)
+            return True
 
-    def _budget_spent(self, action, code, message):
+        return retry
+
+    def budget_spent(self, action, code, message):
         kind = "throttled" if code in THROTTLING_CODES else "api_error"
         return ChimeVoiceError(
             "%s was %s %d times in a row (%s: %s); the retry budget is spent; try again later"
@@ -305,34 +212,33 @@ class VoiceApi:
             code,
         )
 
+    def unreachable(self, action, exc, read_only):
+        return ChimeVoiceError(
+            "%s could not reach the Chime SDK Voice endpoint: %s; check the network, region and endpoint_url%s"
+            % (
+                action,
+                self.scrub(exc),
+                "" if read_only else " (the request may or may not have been carried out, run again to converge)",
+            ),
+            "unreachable",
+            action,
+        )
+
+    def invalid_request(self, action, exc):
+        return ChimeVoiceError(
+            "invalid request for %s: %s" % (action, _hide_values(self.scrub(exc))), "invalid", action
+        )
+
     def translate(self, exc, method):
         """A :class:`ChimeVoiceError` for a ``ClientError`` of ``method`` (no retry decision here)."""
-        action = self.action(method)
-        code = _error_code(exc)
-        message = self.scrub(_error_message(exc))
-        if code in PERMISSION_CODES:
+        code = aws_api.error_code(exc)
+        if code in self.KIND_BY_CODE:
+            action = self.action(method)
+            message = self.scrub(aws_api.error_message(exc))
             return ChimeVoiceError(
-                "permission denied: the credentials in use may not call %s (%s: %s); allow %s in the IAM policy "
-                "of the role or user running this" % (action, code, message, action),
-                "permission_denied",
-                action,
-                code,
+                "%s failed: %s (%s)" % (action, message, code), self.KIND_BY_CODE[code], action, code
             )
-        if code == "NotFoundException":
-            return ChimeVoiceError(
-                "%s: %s (%s); check the ID, the region (%s) and endpoint_url" % (action, message, code, self.region),
-                "not_found",
-                action,
-                code,
-            )
-        kinds = {
-            "BadRequestException": "invalid",
-            "ConflictException": "conflict",
-            "ResourceLimitExceededException": "limit_exceeded",
-        }
-        return ChimeVoiceError(
-            "%s failed: %s (%s)" % (action, message, code), kinds.get(code, "api_error"), action, code
-        )
+        return super(VoiceApi, self).translate(exc, method)  # permission denied, not found, api_error
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -361,32 +267,8 @@ class VoiceApi:
                 return items
 
 
-class ReadOnly:
-    """Make ``api`` refuse mutating calls for the duration (check mode)."""
-
-    def __init__(self, api, enabled):
-        self.api, self.enabled, self.saved = api, enabled, api.read_only
-
-    def __enter__(self):
-        if self.enabled:
-            self.api.read_only = True
-        return self.api
-
-    def __exit__(self, *exc_info):
-        self.api.read_only = self.saved
-        return False
-
-
 def as_api(client):
-    return client if isinstance(client, VoiceApi) else VoiceApi(client)
-
-
-def _error_code(exc):
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code") or "Unknown")
-
-
-def _error_message(exc):
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Message") or exc)
+    return VoiceApi.wrap(client)
 
 
 def _hide_values(message):

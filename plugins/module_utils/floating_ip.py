@@ -7,12 +7,12 @@
 
 This is the one implementation of the whitepaper's floating-IP pattern.  The ``secondary_ip`` and
 ``elastic_ip`` modules call it, and the node-side failover agent (which runs without Ansible)
-imports this very file, so it needs nothing but boto3/botocore and the Python standard library
-(3.8+) and never imports anything from ``ansible``.
+imports this very file, with ``aws_api.py`` (the call wrapper) beside it, so both need nothing but
+boto3/botocore and the Python standard library (3.8+) and never import anything from ``ansible``.
 
 The caller hands in a boto3 EC2 client (or an :class:`Ec2Api` wrapping one).  Every AWS call goes
-through :meth:`Ec2Api.call`: jittered exponential backoff on throttling within a bounded budget,
-and translation of AWS errors into :class:`FloatingIpError` with a ``kind``.
+through :meth:`Ec2Api.call` (``aws_api.AwsApi.call``): jittered exponential backoff on throttling
+within a bounded budget, and translation of AWS errors into :class:`FloatingIpError` with a ``kind``.
 
 The public functions follow one pattern:
 
@@ -34,44 +34,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import random
-import time
+import os
+import sys
 
 try:
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ParamValidationError,
-        ReadTimeoutError,
-    )
+    from . import aws_api
+except ImportError:  # loaded by path outside its package (the failover agent): aws_api.py lies beside this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import aws_api  # pylint: disable=import-error
 
-    HAS_BOTOCORE = True
-except ImportError:  # the modules report the missing SDK through AnsibleAWSModule
-    HAS_BOTOCORE = False
-
-    # Stand-ins that are never raised, so that the except clauses below stay valid.
-    class BotoCoreError(Exception):
-        pass
-
-    class ClientError(Exception):
-        pass
-
-    class _ConnectionError(BotoCoreError):
-        pass
-
-    ConnectionClosedError = ConnectTimeoutError = EndpointConnectionError = ReadTimeoutError = _ConnectionError
-
-    class ParamValidationError(BotoCoreError):
-        pass
-
+# The one call wrapper lives in aws_api.py; these names stay importable from here.
+HAS_BOTOCORE = aws_api.HAS_BOTOCORE
+DEFAULT_MAX_RETRIES = aws_api.DEFAULT_MAX_RETRIES
+DEFAULT_BACKOFF_BASE = aws_api.DEFAULT_BACKOFF_BASE
+DEFAULT_BACKOFF_CAP = aws_api.DEFAULT_BACKOFF_CAP
+wait_for = aws_api.wait_for
+_ReadOnly = aws_api.ReadOnly
 
 DEFAULT_WAIT_TIMEOUT = 30
-DEFAULT_MAX_RETRIES = 8
-DEFAULT_BACKOFF_BASE = 0.25
-DEFAULT_BACKOFF_CAP = 5.0
 POLL_START = 0.2
 POLL_CAP = 1.5
 
@@ -127,235 +107,59 @@ _CROSS_AZ_HINT = (
     "rtc.ec2_fleet.elastic_ip (allow_reassociation: true)"
 )
 
-# Jitter only spreads retries out in time; it has no security purpose.
-_RANDOM = random.SystemRandom()
 
-
-class FloatingIpError(Exception):
+class FloatingIpError(aws_api.AwsApiError):
     """The one error of the library.
 
     ``kind`` is one of :data:`KINDS`; ``action`` the IAM action concerned (``ec2:AssignPrivateIpAddresses``)
     for ``permission_denied`` and for errors raised by an API call; ``code`` the AWS error code, if any.
     """
 
-    def __init__(self, message, kind, action=None, code=None):
-        super(FloatingIpError, self).__init__(message)
-        self.message = message
-        self.kind = kind
-        self.action = action
-        self.code = code
-
-    def __str__(self):
-        return self.message
-
-    def to_dict(self):
-        """The error as plain data: ``msg``, ``kind``, and ``action`` and ``code`` when known."""
-        data = {"msg": self.message, "kind": self.kind}
-        data.update((key, value) for key, value in (("action", self.action), ("code", self.code)) if value)
-        return data
-
 
 # -- the one call wrapper ----------------------------------------------------------------------
 
 
-class Ec2Api:
-    """A boto3 EC2 client behind the library's one call wrapper.
+class Ec2Api(aws_api.AwsApi):
+    """A boto3 EC2 client behind the collection's one call wrapper (:class:`aws_api.AwsApi`).
 
-    :param client: a boto3 EC2 client.
-    :param max_retries: further attempts of a throttled call (and of a read-only call that met a
-        server or connection error) before giving up with a ``throttled`` (``unreachable``) error.
-    :param backoff_base: the first retry waits up to this many seconds; the bound doubles per retry.
-    :param backoff_cap: upper bound of a single wait, in seconds.
-    :param sleep: the sleeping function (tests pass a recorder).
-    :param clock: a monotonic clock in seconds (tests pass a fake one).
-
-    ``calls`` lists the operations sent, in order (retries included).  While ``read_only`` is true
-    (check mode) a mutating call raises instead of being sent.
+    ``Describe*`` calls are the read-only ones; EC2's own error codes become the kinds of :data:`KINDS`.
     """
 
-    def __init__(
-        self,
-        client,
-        max_retries=DEFAULT_MAX_RETRIES,
-        backoff_base=DEFAULT_BACKOFF_BASE,
-        backoff_cap=DEFAULT_BACKOFF_CAP,
-        sleep=None,
-        clock=None,
-    ):
-        self.client = client
-        self.max_retries = max_retries
-        self.backoff_base = float(backoff_base)
-        self.backoff_cap = float(backoff_cap)
-        self.sleep = sleep if sleep is not None else time.sleep
-        self.clock = clock if clock is not None else time.monotonic
-        self.calls = []
-        self.read_only = False
+    ERROR = FloatingIpError
+    SERVICE = "EC2"
+    IAM_PREFIX = "ec2"
+    READ_PREFIXES = ("describe_",)
+    THROTTLING_CODES = THROTTLING_CODES
+    TRANSIENT_CODES = TRANSIENT_CODES
+    PERMISSION_CODES = PERMISSION_CODES
+    THROTTLING_HINT = ", or request a higher API rate limit for {action}"
+    TIMEOUT_HINT = (
+        "The request was accepted but the change did not show; check the AWS console or run again (with a longer "
+        "wait_timeout)"
+    )
+    POLL_START = POLL_START
+    POLL_CAP = POLL_CAP
 
-    @property
-    def region(self):
-        return getattr(getattr(self.client, "meta", None), "region_name", None) or "the configured region"
-
-    def action(self, method):
-        """The IAM action of a client method, e.g. ``ec2:AssignPrivateIpAddresses``."""
-        mapping = getattr(getattr(self.client, "meta", None), "method_to_api_mapping", None) or {}
-        name = mapping.get(method) or "".join(part.capitalize() for part in method.split("_"))
-        return "ec2:" + name
-
-    def call(self, method, **params):
-        """Call ``client.<method>(**params)``; retry throttling with jittered backoff; translate errors."""
-        action = self.action(method)
-        read_only = method.startswith("describe_")
-        if self.read_only and not read_only:
-            raise FloatingIpError("internal error: %s attempted in check mode" % action, "invalid", action)
-        last = None
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                bound = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-                self.sleep(_RANDOM.uniform(bound / 2.0, bound))
-            self.calls.append(method)
-            try:
-                return getattr(self.client, method)(**params)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code in THROTTLING_CODES or (read_only and code in TRANSIENT_CODES):
-                    last = (code, _error_message(exc))
-                    continue
-                raise self.translate(exc, method) from None
-            except (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError) as exc:
-                if read_only:
-                    last = (None, str(exc))
-                    continue
-                raise FloatingIpError(
-                    "%s could not reach the EC2 endpoint: %s; check the network, region and endpoint_url (the "
-                    "request may or may not have been carried out, run again to converge)" % (action, exc),
-                    "unreachable",
-                    action,
-                ) from None
-            except ParamValidationError as exc:
-                raise FloatingIpError("invalid request for %s: %s" % (action, exc), "invalid", action) from None
-            except BotoCoreError as exc:
-                raise FloatingIpError(
-                    "%s failed before reaching EC2: %s; check the credentials, region and endpoint_url" % (action, exc),
-                    "api_error",
-                    action,
-                ) from None
-        code, message = last
-        if code is None:
-            raise FloatingIpError(
-                "%s could not reach the EC2 endpoint after %d attempts: %s; check the network, region and "
-                "endpoint_url" % (action, self.max_retries + 1, message),
-                "unreachable",
-                action,
-            )
-        kind = "throttled" if code in THROTTLING_CODES else "api_error"
-        raise FloatingIpError(
-            "%s was %s by EC2 %d times in a row (%s: %s); the retry budget is spent and nothing more was changed; "
-            "try again later, or request a higher API rate limit for ec2:%s"
-            % (
-                action,
-                "throttled" if kind == "throttled" else "refused with a server error",
-                self.max_retries + 1,
-                code,
-                message,
-                action.split(":", 1)[1],
-            ),
-            kind,
-            action,
-            code,
-        )
+    def is_not_found(self, code):
+        return code.endswith("NotFound")
 
     def translate(self, exc, method):
         """A :class:`FloatingIpError` for a ``ClientError`` of ``method`` (no retry decision here)."""
         action = self.action(method)
-        code = _error_code(exc)
-        message = _error_message(exc)
-        if code in PERMISSION_CODES:
-            return FloatingIpError(
-                "permission denied: the credentials in use may not call %s (%s: %s); allow %s in the IAM policy "
-                "of the role or user running this" % (action, code, _short(message), action),
-                "permission_denied",
-                action,
-                code,
-            )
-        if code.endswith("NotFound"):
-            return FloatingIpError(
-                "%s: %s (%s); check the ID, the region (%s) and endpoint_url" % (action, message, code, self.region),
-                "not_found",
-                action,
-                code,
-            )
+        code = aws_api.error_code(exc)
+        message = "%s: %s (%s)" % (action, aws_api.error_message(exc), code)
         if code == "InvalidIPAddress.InUse":
             kind = "eip_in_use" if method == "release_address" else "address_in_use"
-            return FloatingIpError("%s: %s (%s)" % (action, message, code), kind, action, code)
+            return FloatingIpError(message, kind, action, code)
         if code == "Resource.AlreadyAssociated":
-            return FloatingIpError(
-                "%s: %s (%s); set allow_reassociation to move it" % (action, message, code), "eip_in_use", action, code
-            )
+            return FloatingIpError(message + "; set allow_reassociation to move it", "eip_in_use", action, code)
         if code in INVALID_CODES or code.endswith(".Malformed"):
-            return FloatingIpError("%s: %s (%s)" % (action, message, code), "invalid", action, code)
-        return FloatingIpError("%s failed: %s (%s)" % (action, message, code), "api_error", action, code)
-
-
-def _error_code(exc):
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code") or "Unknown")
-
-
-def _error_message(exc):
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Message") or exc)
-
-
-def _short(message, limit=300):
-    # UnauthorizedOperation messages carry a long encoded authorization message.
-    return message if len(message) <= limit else message[:limit] + "..."
+            return FloatingIpError(message, "invalid", action, code)
+        return super(Ec2Api, self).translate(exc, method)  # permission denied, not found, api_error
 
 
 def _api(client):
-    return client if isinstance(client, Ec2Api) else Ec2Api(client)
-
-
-class _ReadOnly:
-    """Make ``api`` refuse mutating calls for the duration (check mode)."""
-
-    def __init__(self, api, enabled):
-        self.api, self.enabled, self.saved = api, enabled, api.read_only
-
-    def __enter__(self):
-        if self.enabled:
-            self.api.read_only = True
-        return self.api
-
-    def __exit__(self, *exc_info):
-        self.api.read_only = self.saved
-        return False
-
-
-# -- verification ------------------------------------------------------------------------------
-
-
-def wait_for(api, read, done, wait_timeout, what, describe=repr):
-    """Call ``read()`` until ``done(state)``; return that state.
-
-    The first read is immediate; then the delay starts at :data:`POLL_START` and doubles up to
-    :data:`POLL_CAP`, each drawn from the upper half of its bound, never past the deadline.  Raises a
-    ``timeout`` error naming ``what`` and the last state seen (as ``describe(state)``) when the
-    deadline passes.
-    """
-    deadline = api.clock() + wait_timeout
-    bound = POLL_START
-    while True:
-        state = read()
-        if done(state):
-            return state
-        remaining = deadline - api.clock()
-        if remaining <= 0:
-            raise FloatingIpError(
-                "timed out after %ss waiting for %s; last seen: %s. The request was accepted but the change did "
-                "not show; check the AWS console or run again (with a longer wait_timeout)"
-                % (wait_timeout, what, describe(state)),
-                "timeout",
-            )
-        api.sleep(min(remaining, _RANDOM.uniform(bound / 2.0, bound)))
-        bound = min(POLL_CAP, bound * 2)
+    return Ec2Api.wrap(client)
 
 
 # -- validation helpers ------------------------------------------------------------------------

@@ -6,8 +6,9 @@
 """SIP-aware DNS SRV records in Route 53: the record model and its one writer.
 
 The ``route53_srv`` module calls :func:`ensure_srv`; a later Auto Scaling lifecycle hook (a Lambda
-function) imports this very file, so it needs nothing but boto3/botocore and the Python standard
-library (3.8+) and never imports anything from ``ansible``.
+function) imports this very file, with ``aws_api.py`` (the call wrapper) beside it, so both need
+nothing but boto3/botocore and the Python standard library (3.8+) and never import anything from
+``ansible``.
 
 The model (no AWS involved):
 
@@ -34,9 +35,9 @@ The one writer, :func:`ensure_srv`, follows this order so that a refused request
    optimistic concurrency, nothing is lost;
 4. optionally wait for the change to be ``INSYNC``.
 
-Every AWS call goes through :meth:`Route53Api.call` (jittered backoff on throttling, errors
-translated into :class:`Route53SrvError` with a ``kind``); ``Route53Api.calls`` records the
-requests sent, so their number is observable without extra requests.
+Every AWS call goes through :meth:`Route53Api.call` (``aws_api.AwsApi.call``: jittered backoff on
+throttling, errors translated into :class:`Route53SrvError` with a ``kind``); ``Route53Api.calls``
+records the requests sent, so their number is observable without extra requests.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,48 +47,25 @@ __metaclass__ = type
 import collections
 import hashlib
 import ipaddress
-import random
+import os
 import re
-import time
+import sys
 import uuid
 
 try:
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ParamValidationError,
-        ReadTimeoutError,
-    )
+    from . import aws_api
+except ImportError:  # loaded by path outside its package (the Lambda): aws_api.py lies beside this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import aws_api  # pylint: disable=import-error
 
-    HAS_BOTOCORE = True
-except ImportError:  # the module reports the missing SDK through AnsibleAWSModule
-    HAS_BOTOCORE = False
-
-    # Stand-ins that are never raised, so that the except clauses below stay valid.
-    class BotoCoreError(Exception):
-        pass
-
-    class ClientError(Exception):
-        pass
-
-    class _ConnectionError(BotoCoreError):
-        pass
-
-    ConnectionClosedError = ConnectTimeoutError = EndpointConnectionError = ReadTimeoutError = _ConnectionError
-
-    class ParamValidationError(BotoCoreError):
-        pass
-
+wait_for = aws_api.wait_for  # bounded jittered polling, shared with floating_ip
+_ReadOnly = aws_api.ReadOnly
+HAS_BOTOCORE = aws_api.HAS_BOTOCORE  # still importable from here, as the Lambda and the tests expect
 
 DEFAULT_TTL = 300
 DEFAULT_WAIT_TIMEOUT = 300
-DEFAULT_MAX_RETRIES = 8
+DEFAULT_MAX_RETRIES = aws_api.DEFAULT_MAX_RETRIES
 DEFAULT_CONFLICT_RETRIES = 5
-DEFAULT_BACKOFF_BASE = 0.25
-DEFAULT_BACKOFF_CAP = 5.0
 POLL_START = 1.0
 POLL_CAP = 15.0
 SIP_PORT = 5060
@@ -146,11 +124,8 @@ KINDS = frozenset(
     ]
 )
 
-# Jitter only spreads retries out in time; it has no security purpose.
-_RANDOM = random.SystemRandom()
 
-
-class Route53SrvError(Exception):
+class Route53SrvError(aws_api.AwsApiError):
     """The one error of the library.
 
     ``kind`` is one of :data:`KINDS`; ``action`` the IAM action concerned (``route53:ListResourceRecordSets``)
@@ -158,21 +133,8 @@ class Route53SrvError(Exception):
     """
 
     def __init__(self, message, kind, action=None, code=None):
-        super(Route53SrvError, self).__init__(message)
-        self.message = message
-        self.kind = kind
-        self.action = action
-        self.code = code
+        super(Route53SrvError, self).__init__(message, kind, action, code)
         self.aws_message = None  # the service's own message, for errors of an API call
-
-    def __str__(self):
-        return self.message
-
-    def to_dict(self):
-        """The error as plain data: ``msg``, ``kind``, and ``action`` and ``code`` when known."""
-        data = {"msg": self.message, "kind": self.kind}
-        data.update((key, value) for key, value in (("action", self.action), ("code", self.code)) if value)
-        return data
 
 
 def _invalid(message):
@@ -182,38 +144,30 @@ def _invalid(message):
 # -- the one call wrapper ----------------------------------------------------------------------
 
 
-class Route53Api:
-    """A boto3 Route 53 client behind the library's one call wrapper.
+class Route53Api(aws_api.AwsApi):
+    """A boto3 Route 53 client behind the collection's one call wrapper (:class:`aws_api.AwsApi`).
 
-    :param client: a boto3 ``route53`` client.
-    :param max_retries: further attempts of a throttled call (and of a read-only call that met a
-        server or connection error) before giving up.
-    :param backoff_base: the first retry waits up to this many seconds; the bound doubles per retry.
-    :param backoff_cap: upper bound of a single wait, in seconds.
-    :param sleep: the sleeping function (tests pass a recorder).
-    :param clock: a monotonic clock in seconds (tests pass a fake one).
-
-    ``calls`` lists the client methods called, in order (retries included): one entry per HTTP
-    request. While ``read_only`` is true (check mode) a mutating call raises instead of being sent.
+    ``List*`` and ``Get*`` calls are the read-only ones; ``calls`` has one entry per HTTP request,
+    and :meth:`requests` names them as API operations.
     """
 
-    def __init__(
-        self,
-        client,
-        max_retries=DEFAULT_MAX_RETRIES,
-        backoff_base=DEFAULT_BACKOFF_BASE,
-        backoff_cap=DEFAULT_BACKOFF_CAP,
-        sleep=None,
-        clock=None,
-    ):
-        self.client = client
-        self.max_retries = max_retries
-        self.backoff_base = float(backoff_base)
-        self.backoff_cap = float(backoff_cap)
-        self.sleep = sleep if sleep is not None else time.sleep
-        self.clock = clock if clock is not None else time.monotonic
-        self.calls = []
-        self.read_only = False
+    ERROR = Route53SrvError
+    SERVICE = "Route 53"
+    IAM_PREFIX = "route53"
+    READ_PREFIXES = ("list_", "get_")
+    THROTTLING_CODES = THROTTLING_CODES
+    TRANSIENT_CODES = TRANSIENT_CODES
+    PERMISSION_CODES = PERMISSION_CODES
+    NOT_FOUND_CODES = NOT_FOUND_CODES
+    # Route 53 is global: no region to check.
+    NETWORK_HINT = "the network and endpoint_url"
+    CREDENTIALS_HINT = "the credentials and endpoint_url"
+    NOT_FOUND_HINT = ""
+    TIMEOUT_HINT = (
+        "The change was accepted and will still propagate; run again with a longer wait_timeout to wait for it"
+    )
+    POLL_START = POLL_START
+    POLL_CAP = POLL_CAP
 
     @property
     def region(self):
@@ -221,160 +175,29 @@ class Route53Api:
         region = getattr(getattr(self.client, "meta", None), "region_name", None)
         return None if region in (None, "", "aws-global") else region
 
-    def operation(self, method):
-        """The API operation name of a client method, e.g. ``ListResourceRecordSets``."""
-        mapping = getattr(getattr(self.client, "meta", None), "method_to_api_mapping", None) or {}
-        return mapping.get(method) or "".join(part.capitalize() for part in method.split("_"))
-
-    def action(self, method):
-        """The IAM action of a client method, e.g. ``route53:ListResourceRecordSets``."""
-        return "route53:" + self.operation(method)
-
     def requests(self):
         """The API operations sent so far, in order (``["ListResourceRecordSets", ...]``)."""
         return [self.operation(method) for method in self.calls]
 
-    def call(self, method, **params):
-        """Call ``client.<method>(**params)``; retry throttling with jittered backoff; translate errors."""
-        action = self.action(method)
-        read_only = method.startswith(("list_", "get_"))
-        if self.read_only and not read_only:
-            raise Route53SrvError("internal error: %s attempted in check mode" % action, "invalid", action)
-        last = None
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.backoff(attempt)
-            self.calls.append(method)
-            try:
-                return getattr(self.client, method)(**params)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code in THROTTLING_CODES or (read_only and code in TRANSIENT_CODES):
-                    last = (code, _error_message(exc))
-                    continue
-                raise self.translate(exc, method) from None
-            except (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError) as exc:
-                if read_only:
-                    last = (None, str(exc))
-                    continue
-                raise Route53SrvError(
-                    "%s could not reach the Route 53 endpoint: %s; check the network and endpoint_url (the request "
-                    "may or may not have been carried out, run again to converge)" % (action, exc),
-                    "unreachable",
-                    action,
-                ) from None
-            except ParamValidationError as exc:
-                raise Route53SrvError("invalid request for %s: %s" % (action, exc), "invalid", action) from None
-            except BotoCoreError as exc:
-                raise Route53SrvError(
-                    "%s failed before reaching Route 53: %s; check the credentials and endpoint_url" % (action, exc),
-                    "api_error",
-                    action,
-                ) from None
-        code, message = last
-        if code is None:
-            raise Route53SrvError(
-                "%s could not reach the Route 53 endpoint after %d attempts: %s; check the network and endpoint_url"
-                % (action, self.max_retries + 1, message),
-                "unreachable",
-                action,
-            )
-        kind = "throttled" if code in THROTTLING_CODES else "api_error"
-        raise Route53SrvError(
-            "%s was %s by Route 53 %d times in a row (%s: %s); the retry budget is spent and nothing more was "
-            "changed; try again later"
-            % (
-                action,
-                "throttled" if kind == "throttled" else "refused with a server error",
-                self.max_retries + 1,
-                code,
-                message,
-            ),
-            kind,
-            action,
-            code,
-        )
-
-    def backoff(self, attempt):
-        """Sleep before retry number ``attempt`` (1, 2, ...): up to base * 2**(attempt-1), capped, jittered."""
-        bound = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-        self.sleep(_RANDOM.uniform(bound / 2.0, bound))
+    def is_not_found(self, code):
+        return code in NOT_FOUND_CODES or code.startswith("NoSuch")
 
     def translate(self, exc, method):
         """A :class:`Route53SrvError` for a ``ClientError`` of ``method`` (no retry decision here)."""
         action = self.action(method)
-        code = _error_code(exc)
-        message = _error_message(exc)
-        if code in PERMISSION_CODES:
-            return Route53SrvError(
-                "permission denied: the credentials in use may not call %s (%s: %s); allow %s in the IAM policy "
-                "of the role or user running this" % (action, code, _short(message), action),
-                "permission_denied",
-                action,
-                code,
-            )
-        if code in NOT_FOUND_CODES or code.startswith("NoSuch"):
-            return Route53SrvError("%s: %s (%s)" % (action, message, code), "not_found", action, code)
+        code = aws_api.error_code(exc)
+        message = aws_api.error_message(exc)
         if code in CONFLICT_CODES:
             return Route53SrvError("%s: %s (%s)" % (action, message, code), "conflict", action, code)
         if code in INVALID_CODES:
             error = Route53SrvError("%s: %s (%s)" % (action, message, code), "invalid", action, code)
             error.aws_message = message
             return error
-        return Route53SrvError("%s failed: %s (%s)" % (action, message, code), "api_error", action, code)
-
-
-def _error_code(exc):
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code") or "Unknown")
-
-
-def _error_message(exc):
-    response = getattr(exc, "response", {}) or {}
-    return str(response.get("Error", {}).get("Message") or exc)
-
-
-def _short(message, limit=300):
-    return message if len(message) <= limit else message[:limit] + "..."
+        return super(Route53Api, self).translate(exc, method)  # permission denied, not found, api_error
 
 
 def _api(client):
-    return client if isinstance(client, Route53Api) else Route53Api(client)
-
-
-class _ReadOnly:
-    """Make ``api`` refuse mutating calls for the duration (check mode)."""
-
-    def __init__(self, api, enabled):
-        self.api, self.enabled, self.saved = api, enabled, api.read_only
-
-    def __enter__(self):
-        if self.enabled:
-            self.api.read_only = True
-        return self.api
-
-    def __exit__(self, *exc_info):
-        self.api.read_only = self.saved
-        return False
-
-
-def wait_for(api, read, done, wait_timeout, what, describe=repr):
-    """Call ``read()`` until ``done(state)``; return that state (``timeout`` error after ``wait_timeout`` s)."""
-    deadline = api.clock() + wait_timeout
-    bound = POLL_START
-    while True:
-        state = read()
-        if done(state):
-            return state
-        remaining = deadline - api.clock()
-        if remaining <= 0:
-            raise Route53SrvError(
-                "timed out after %ss waiting for %s; last seen: %s. The change was accepted and will still "
-                "propagate; run again with a longer wait_timeout to wait for it"
-                % (wait_timeout, what, describe(state)),
-                "timeout",
-            )
-        api.sleep(min(remaining, _RANDOM.uniform(bound / 2.0, bound)))
-        bound = min(POLL_CAP, bound * 2)
+    return Route53Api.wrap(client)
 
 
 # -- names -------------------------------------------------------------------------------------

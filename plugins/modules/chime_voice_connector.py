@@ -639,6 +639,7 @@ details:
 
 # Ansible modules import below their documentation (validate-modules requires it).
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.aws_module import exit_with_diff, fail_from  # noqa: E402
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.chime_voice_connector import (  # noqa: E402
     ensure_voice_connector,
 )
@@ -762,11 +763,8 @@ def main():
     try:
         result = ensure_voice_connector(api, module.params, check_mode=module.check_mode)
     except ChimeVoiceError as exc:
-        module.fail_json(**exc.to_dict())  # msg, kind, changed, and action/code/details when known
-    diff = dict(before=result.pop("before"), after=result.pop("after"))
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+        fail_from(module, exc)  # msg, kind, changed, and action/code/details when known
+    exit_with_diff(module, result)
 
 
 if __name__ == "__main__":

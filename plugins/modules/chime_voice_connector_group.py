@@ -211,6 +211,7 @@ details:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.aws_module import exit_with_diff, fail_from  # noqa: E402
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.chime_voice_connector_api import (  # noqa: E402
     DEFAULT_FOUND_TIMEOUT,
     SERVICE,
@@ -254,11 +255,8 @@ def main():
     try:
         result = ensure_voice_connector_group(api, module.params, check_mode=module.check_mode)
     except ChimeVoiceError as exc:
-        module.fail_json(**exc.to_dict())
-    diff = dict(before=result.pop("before"), after=result.pop("after"))
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+        fail_from(module, exc)
+    exit_with_diff(module, result)
 
 
 if __name__ == "__main__":

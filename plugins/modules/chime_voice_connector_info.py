@@ -129,6 +129,7 @@ code:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.aws_module import fail_from  # noqa: E402
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.chime_voice_connector import (  # noqa: E402
     describe_voice_connectors,
 )
@@ -193,7 +194,7 @@ def main():
         if params["voice_connector_groups"]:
             result["voice_connector_groups"] = describe_groups(api, name=params["voice_connector_group_name"])
     except ChimeVoiceError as exc:
-        module.fail_json(**exc.to_dict())
+        fail_from(module, exc)
     module.exit_json(**result)
 
 

@@ -544,6 +544,7 @@ code:
 # Ansible modules import below their documentation (validate-modules requires it).
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.aws_module import exit_with_diff, fail_from  # noqa: E402
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.route53_srv import (  # noqa: E402
     DEFAULT_WAIT_TIMEOUT,
     Route53Api,
@@ -627,12 +628,9 @@ def main():
     try:
         result = ensure_srv(api, check_mode=module.check_mode, **dict((key, params[key]) for key in ARGUMENT_SPEC))
     except Route53SrvError as exc:
-        module.fail_json(api_requests=api.requests(), **exc.to_dict())  # msg, kind, and action/code when known
+        fail_from(module, exc, api_requests=api.requests())
     result["record_sets"] = [camel_dict_to_snake_dict(record_set) for record_set in result["record_sets"]]
-    diff = dict(before=result.pop("before"), after=result.pop("after"))
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    exit_with_diff(module, result)
 
 
 if __name__ == "__main__":

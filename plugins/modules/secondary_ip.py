@@ -244,6 +244,7 @@ code:
 
 # Ansible modules import below their documentation (validate-modules requires it).
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.aws_module import exit_with_diff, fail_from  # noqa: E402
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.floating_ip import (  # noqa: E402
     DEFAULT_WAIT_TIMEOUT,
     Ec2Api,
@@ -290,11 +291,8 @@ def main():
             check_mode=module.check_mode,
         )
     except FloatingIpError as exc:
-        module.fail_json(**exc.to_dict())  # msg, kind, and action/code when known
-    diff = dict(before=result.pop("before"), after=result.pop("after"))
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+        fail_from(module, exc)
+    exit_with_diff(module, result)
 
 
 if __name__ == "__main__":
