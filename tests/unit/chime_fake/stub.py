@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import boto3
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.chime_voice_connector_api import VoiceApi
+from aws_stub import FakeTime
 from botocore.stub import Stubber
 
 REGION = "us-east-1"
@@ -54,22 +55,6 @@ def vc(vc_id=VC_ID, name="rtc-edge", region=REGION, encrypted=True, **extra):
     }
     item.update(extra)
     return item
-
-
-class FakeTime:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
 
 
 class VoiceStub:

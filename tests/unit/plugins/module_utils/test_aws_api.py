@@ -21,25 +21,10 @@ from ansible_collections.rtc.ec2_fleet.plugins.module_utils.aws_api import AwsAp
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.chime_voice_connector_api import ChimeVoiceError
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.floating_ip import FloatingIpError
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.route53_srv import Route53SrvError
+from aws_stub import FakeTime
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError
 
 LIBRARY_FILE = Path(aws_api.__file__)
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
 
 
 class FakeClient:
@@ -66,7 +51,7 @@ def client_error(code, message="boom"):
 
 
 def make_api(max_retries=3, **scripts):
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     return AwsApi(FakeClient(**scripts), max_retries=max_retries, sleep=fake.sleep, clock=fake.clock), fake
 
 
@@ -131,7 +116,7 @@ def test_actions_are_named_from_the_client_service_model():
 
 
 def test_backoff_doubles_from_the_base_up_to_the_cap_with_jitter():
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = AwsApi(None, backoff_base=0.25, backoff_cap=1.0, sleep=fake.sleep, clock=fake.clock)
     for attempt in range(1, 7):
         api.backoff(attempt)
@@ -254,7 +239,7 @@ def test_translate_shortens_long_permission_messages():
 
 
 def test_wait_for_polls_with_bounded_jittered_backoff():
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = AwsApi(None, sleep=fake.sleep, clock=fake.clock)
     reads = iter(range(100))
     assert wait_for(api, lambda: next(reads), lambda n: n == 5, 30, "x") == 5
@@ -263,7 +248,7 @@ def test_wait_for_polls_with_bounded_jittered_backoff():
 
 
 def test_wait_for_times_out_at_the_deadline():
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = ThingApi(None, sleep=fake.sleep, clock=fake.clock)
     start = fake.now
     with pytest.raises(AwsApiError) as excinfo:

@@ -24,7 +24,7 @@ from ansible_collections.rtc.ec2_fleet.plugins.module_utils.floating_ip import (
     find_eni,
     wait_for,
 )
-from botocore.stub import Stubber
+from aws_stub import FakeTime, StubbedClient
 
 LIBRARY_FILE = Path(floating_ip.__file__)
 REGION = "eu-west-1"
@@ -155,64 +155,12 @@ def by_tags(**tags):
 # -- the harness ---------------------------------------------------------------------------------
 
 
-class FakeTime:
-    """A clock that only moves when something sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
-
-
-class Ec2Stub:
-    """A Stubber-backed EC2 client that records the operations sent, in order."""
-
-    def __init__(self):
-        self.client = boto3.client(
-            "ec2",
-            region_name=REGION,
-            endpoint_url="http://127.0.0.1:9",  # never contacted: the Stubber answers first
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        self.sent = []
-        self.client.meta.events.register("before-parameter-build.ec2.*", self._record)
-        self.stubber = Stubber(self.client)
-        self.stubber.activate()
-        self.time = FakeTime()
-        self.api = Ec2Api(self.client, sleep=self.time.sleep, clock=self.time.clock)
-
-    def _record(self, params, model, **kwargs):
-        self.sent.append(model.name)
-
-    def ok(self, method, response, params=None):
-        self.stubber.add_response(method, response, params)
-
-    def error(self, method, code, message="refused", params=None):
-        self.stubber.add_client_error(
-            method, service_error_code=code, service_message=message, http_status_code=400, expected_params=params
-        )
-
-    @property
-    def mutating(self):
-        return [op for op in self.sent if not op.startswith("Describe")]
-
-    def done(self):
-        self.stubber.assert_no_pending_responses()
-
-
 @pytest.fixture
 def ec2():
-    stub = Ec2Stub()
+    stub = StubbedClient("ec2", REGION, start=1000.0)
+    stub.api = Ec2Api(stub.client, sleep=stub.time.sleep, clock=stub.time.clock)
     yield stub
-    stub.stubber.deactivate()
+    stub.close()
 
 
 def failure(excinfo, kind):
@@ -404,7 +352,7 @@ def test_unreachable_endpoint_is_reported():
         aws_secret_access_key="testing",
         config=boto3.session.Config(retries={"max_attempts": 1}, connect_timeout=1),
     )
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = Ec2Api(client, max_retries=1, sleep=fake.sleep, clock=fake.clock)
 
     with pytest.raises(FloatingIpError) as excinfo:
@@ -421,14 +369,14 @@ def test_unreachable_endpoint_is_reported():
 
 
 def test_wait_for_reads_at_once_and_does_not_sleep_when_done():
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = Ec2Api(None, sleep=fake.sleep, clock=fake.clock)
     assert wait_for(api, lambda: "ok", lambda state: state == "ok", 30, "x") == "ok"
     assert fake.sleeps == []
 
 
 def test_wait_for_polls_with_bounded_jittered_backoff():
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = Ec2Api(None, sleep=fake.sleep, clock=fake.clock)
     reads = iter(range(100))
 
@@ -441,7 +389,7 @@ def test_wait_for_polls_with_bounded_jittered_backoff():
 
 
 def test_wait_for_times_out_without_sleeping_past_the_deadline():
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = Ec2Api(None, sleep=fake.sleep, clock=fake.clock)
     start = fake.now
 

@@ -45,7 +45,7 @@ from ansible_collections.rtc.ec2_fleet.plugins.module_utils.route53_srv import (
     same_record_set,
     srv_record_name,
 )
-from botocore.stub import Stubber
+from aws_stub import FakeTime, StubbedClient
 
 LIBRARY_FILE = Path(route53_srv.__file__)
 ZONE_ID = "Z0000000000000000000A"
@@ -151,64 +151,12 @@ T1, T2, T3 = target("pbx1.example.com"), target("pbx2.example.com"), target("pbx
 # -- the harness ---------------------------------------------------------------------------------
 
 
-class FakeTime:
-    """A clock that only moves when something sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
-
-
-class Route53Stub:
-    """A Stubber-backed Route 53 client that records the operations sent, in order."""
-
-    def __init__(self):
-        self.client = boto3.client(
-            "route53",
-            region_name="us-east-1",
-            endpoint_url="http://127.0.0.1:9",  # never contacted: the Stubber answers first
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        self.sent = []
-        self.client.meta.events.register("before-parameter-build.route53.*", self._record)
-        self.stubber = Stubber(self.client)
-        self.stubber.activate()
-        self.time = FakeTime()
-        self.api = Route53Api(self.client, sleep=self.time.sleep, clock=self.time.clock)
-
-    def _record(self, params, model, **kwargs):
-        self.sent.append(model.name)
-
-    def ok(self, method, response, params=None):
-        self.stubber.add_response(method, response, params)
-
-    def error(self, method, code, message="refused", params=None, status=400):
-        self.stubber.add_client_error(
-            method, service_error_code=code, service_message=message, http_status_code=status, expected_params=params
-        )
-
-    @property
-    def writes(self):
-        return [op for op in self.sent if not op.startswith(("List", "Get"))]
-
-    def done(self):
-        self.stubber.assert_no_pending_responses()
-
-
 @pytest.fixture
 def r53():
-    stub = Route53Stub()
+    stub = StubbedClient("route53", "us-east-1", start=1000.0)
+    stub.api = Route53Api(stub.client, sleep=stub.time.sleep, clock=stub.time.clock)
     yield stub
-    stub.stubber.deactivate()
+    stub.close()
 
 
 def failure(excinfo, kind):
@@ -727,7 +675,7 @@ def test_unreachable_endpoint_is_reported(dead_endpoint):
         aws_secret_access_key="testing",
         config=boto3.session.Config(retries={"max_attempts": 1}, connect_timeout=1),
     )
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     api = Route53Api(client, max_retries=1, sleep=fake.sleep, clock=fake.clock)
     with pytest.raises(Route53SrvError) as excinfo:
         read_record_sets(api, Zone(ZONE_ID), NAME, "SRV")

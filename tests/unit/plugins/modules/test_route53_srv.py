@@ -10,14 +10,10 @@ machine.
 from __future__ import annotations
 
 import datetime
-import functools
-import json
 
-import boto3
+import aws_stub
 import pytest
 import yaml
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.route53_srv import (
     CHANGE_COMMENT,
     DEFAULT_MAX_RETRIES,
@@ -25,7 +21,7 @@ from ansible_collections.rtc.ec2_fleet.plugins.module_utils.route53_srv import (
     build_record_set,
 )
 from ansible_collections.rtc.ec2_fleet.plugins.modules import route53_srv
-from botocore.stub import Stubber
+from aws_stub import StubbedClient, stub_module_client
 
 ZONE_ID = "Z0000000000000000000A"
 ZONE = "example.com"
@@ -69,63 +65,16 @@ def hosted_zone(zone_id=ZONE_ID, private=False):
     }
 
 
-class Route53Stub:
-    def __init__(self):
-        self.client = boto3.client(
-            "route53",
-            region_name="us-east-1",
-            endpoint_url="http://127.0.0.1:9",  # never contacted: the Stubber answers first
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        self.sent = []
-        self.client.meta.events.register("before-parameter-build.route53.*", self._record)
-        self.stubber = Stubber(self.client)
-        self.stubber.activate()
-        self.sleeps = []
-        self.now = 0.0
-        self.clients_requested = []
-
-    def _record(self, params, model, **kwargs):
-        self.sent.append(model.name)
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def ok(self, method, response, params=None):
-        self.stubber.add_response(method, response, params)
-
-    def error(self, method, code, message="refused", params=None, status=400):
-        self.stubber.add_client_error(
-            method, service_error_code=code, service_message=message, http_status_code=status, expected_params=params
-        )
-
-    @property
-    def writes(self):
-        return [op for op in self.sent if not op.startswith(("List", "Get"))]
-
-
 @pytest.fixture
 def r53(monkeypatch):
-    stub = Route53Stub()
-
-    def client(self, service, retry_decorator=None, **extra):
-        stub.clients_requested.append((service, retry_decorator, extra))
-        return stub.client
-
-    monkeypatch.setattr(AnsibleAWSModule, "client", client)
-    monkeypatch.setattr(
-        route53_srv, "Route53Api", functools.partial(Route53Api, sleep=stub.sleep, clock=lambda: stub.now)
-    )
+    stub = StubbedClient("route53", "us-east-1")
+    stub_module_client(monkeypatch, stub, route53_srv, "Route53Api", Route53Api)
     yield stub
-    stub.stubber.deactivate()
+    stub.close()
 
 
 def run_module(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-        route53_srv.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return aws_stub.run_module(capsys, route53_srv.main, args)
 
 
 def assert_failed(code, result, kind):

@@ -9,17 +9,12 @@ the machine.
 
 from __future__ import annotations
 
-import functools
-import json
-
-import boto3
+import aws_stub
 import pytest
 import yaml
-from ansible.module_utils.testing import patch_module_args
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils.floating_ip import DEFAULT_MAX_RETRIES, Ec2Api
 from ansible_collections.rtc.ec2_fleet.plugins.modules import secondary_ip
-from botocore.stub import Stubber
+from aws_stub import StubbedClient, stub_module_client
 
 REGION = "eu-west-1"
 VPC = "vpc-0000000000000000a"
@@ -77,59 +72,16 @@ def verify_enis(*eni_ids):
     return {"Filters": [{"Name": "network-interface-id", "Values": sorted(eni_ids)}]}
 
 
-class Ec2Stub:
-    def __init__(self):
-        self.client = boto3.client(
-            "ec2",
-            region_name=REGION,
-            endpoint_url="http://127.0.0.1:9",  # never contacted: the Stubber answers first
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        self.sent = []
-        self.client.meta.events.register("before-parameter-build.ec2.*", self._record)
-        self.stubber = Stubber(self.client)
-        self.stubber.activate()
-        self.sleeps = []
-        self.now = 0.0
-        self.clients_requested = []
-
-    def _record(self, params, model, **kwargs):
-        self.sent.append(model.name)
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def ok(self, method, response, params=None):
-        self.stubber.add_response(method, response, params)
-
-    def error(self, method, code, message="refused", params=None):
-        self.stubber.add_client_error(method, service_error_code=code, service_message=message, expected_params=params)
-
-    @property
-    def mutating(self):
-        return [op for op in self.sent if not op.startswith("Describe")]
-
-
 @pytest.fixture
 def ec2(monkeypatch):
-    stub = Ec2Stub()
-
-    def client(self, service, retry_decorator=None, **extra):
-        stub.clients_requested.append((service, retry_decorator, extra))
-        return stub.client
-
-    monkeypatch.setattr(AnsibleAWSModule, "client", client)
-    monkeypatch.setattr(secondary_ip, "Ec2Api", functools.partial(Ec2Api, sleep=stub.sleep, clock=lambda: stub.now))
+    stub = StubbedClient("ec2", REGION)
+    stub_module_client(monkeypatch, stub, secondary_ip, "Ec2Api", Ec2Api)
     yield stub
-    stub.stubber.deactivate()
+    stub.close()
 
 
 def run_module(capsys, args):
-    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-        secondary_ip.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return aws_stub.run_module(capsys, secondary_ip.main, args)
 
 
 def first_run_calls(ec2, target=None, holders=(), ips=(VIP,)):
