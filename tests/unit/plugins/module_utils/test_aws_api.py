@@ -9,9 +9,6 @@ check-mode guard, error translation and the polling of wait_for.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import boto3
@@ -58,37 +55,6 @@ def make_api(max_retries=3, **scripts):
 def failure(excinfo, kind):
     assert excinfo.value.kind == kind, excinfo.value
     return str(excinfo.value)
-
-
-# -- importable without Ansible ------------------------------------------------------------------
-
-
-def test_imports_without_ansible():
-    # The node-side failover agent and a Lambda load the libraries, and this file beside them, without Ansible.
-    code = textwrap.dedent(
-        """
-        import importlib.abc, importlib.util, sys
-
-        class NoAnsible(importlib.abc.MetaPathFinder):
-            def find_spec(self, name, path=None, target=None):
-                if name == "ansible" or name.startswith(("ansible.", "ansible_collections")):
-                    raise ImportError("ansible is blocked: " + name)
-                return None
-
-        sys.meta_path.insert(0, NoAnsible())
-        spec = importlib.util.spec_from_file_location("aws_api", sys.argv[1])
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        assert module.HAS_BOTOCORE
-        assert not [m for m in sys.modules if m == "ansible" or m.startswith(("ansible.", "ansible_collections"))]
-        print(sorted(n for n in ("AwsApi", "AwsApiError", "wait_for") if hasattr(module, n)))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(LIBRARY_FILE)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['AwsApi', 'AwsApiError', 'wait_for']"
 
 
 def test_the_library_errors_are_one_error():

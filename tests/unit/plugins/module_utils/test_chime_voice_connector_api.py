@@ -9,10 +9,6 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
-import shutil
-import subprocess
-import sys
-import textwrap
 import time
 import types
 from pathlib import Path
@@ -74,49 +70,6 @@ def chime():
 def failure(excinfo, kind):
     assert excinfo.value.kind == kind, excinfo.value
     return str(excinfo.value)
-
-
-# -- importable without Ansible ------------------------------------------------------------------
-
-
-def test_the_library_imports_without_ansible(tmp_path):
-    # The files hold logic only and import each other relatively; load them as a package of their own
-    # with every ansible import refused.
-    package = tmp_path / "chime_only"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    for name in [*LIBRARY_FILES, "aws_api.py"]:  # aws_api.py: the call wrapper the API file builds on
-        shutil.copy(LIBRARY_DIR / name, package / name)
-    code = textwrap.dedent(
-        """
-        import importlib, importlib.abc, sys
-
-        class NoAnsible(importlib.abc.MetaPathFinder):
-            def find_spec(self, name, path=None, target=None):
-                if name == "ansible" or name.startswith(("ansible.", "ansible_collections")):
-                    raise ImportError("ansible is blocked: " + name)
-                return None
-
-        sys.meta_path.insert(0, NoAnsible())
-        sys.path.insert(0, sys.argv[1])
-        for name in sys.argv[2:]:
-            importlib.import_module("chime_only." + name[:-3])
-        library = sys.modules["chime_only.chime_voice_connector"]
-        assert sys.modules["chime_only.chime_voice_connector_api"].HAS_BOTOCORE
-        assert not [m for m in sys.modules if m == "ansible" or m.startswith(("ansible.", "ansible_collections"))]
-        print(sorted(n for n in ("ensure_voice_connector", "describe_voice_connectors") if hasattr(library, n)))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path), "aws_api.py", *LIBRARY_FILES],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['describe_voice_connectors', 'ensure_voice_connector']"
-    assert len(LIBRARY_FILES) == 5
 
 
 # -- the call wrapper ----------------------------------------------------------------------------

@@ -8,9 +8,6 @@ Stubber could not leave the machine (and the conftest fence would refuse it anyw
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import boto3
@@ -166,60 +163,6 @@ def ec2():
 def failure(excinfo, kind):
     assert excinfo.value.kind == kind, excinfo.value
     return str(excinfo.value)
-
-
-# -- importable without Ansible ------------------------------------------------------------------
-
-
-def test_imports_without_ansible():
-    # The node-side failover agent runs this file with boto3 and the standard library only.
-    code = textwrap.dedent(
-        """
-        import importlib.abc, importlib.util, sys
-
-        class NoAnsible(importlib.abc.MetaPathFinder):
-            def find_spec(self, name, path=None, target=None):
-                if name == "ansible" or name.startswith(("ansible.", "ansible_collections")):
-                    raise ImportError("ansible is blocked: " + name)
-                return None
-
-        sys.meta_path.insert(0, NoAnsible())
-        spec = importlib.util.spec_from_file_location("floating_ip", sys.argv[1])
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        assert module.HAS_BOTOCORE
-        assert not [m for m in sys.modules if m == "ansible" or m.startswith(("ansible.", "ansible_collections"))]
-        names = ("ensure_secondary_ips", "ensure_eip", "find_eni", "FloatingIpError")
-        print(sorted(n for n in names if hasattr(module, n)))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(LIBRARY_FILE)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['FloatingIpError', 'ensure_eip', 'ensure_secondary_ips', 'find_eni']"
-
-
-def test_the_blocker_really_blocks():
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import importlib.abc, sys\n"
-            "class B(importlib.abc.MetaPathFinder):\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name == 'ansible' or name.startswith('ansible.'):\n"
-            "            raise ImportError(name)\n"
-            "sys.meta_path.insert(0, B())\n"
-            "import ansible.module_utils.basic\n",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode != 0
-    assert "ImportError" in done.stderr
 
 
 # -- the call wrapper ----------------------------------------------------------------------------

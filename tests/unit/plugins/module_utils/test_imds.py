@@ -4,10 +4,7 @@
 
 from __future__ import annotations
 
-import ast
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -429,29 +426,3 @@ def test_default_endpoint_is_the_aws_address_but_tests_never_use_it(network_guar
     with pytest.raises(AssertionError, match="instance metadata service"):
         network_guard.connect(object(), ("169.254.169.254", 80))
     network_guard.blocked.clear()
-
-
-def test_imds_is_importable_without_ansible():
-    # Node-side agents run this file with a bare Python: no ansible, no collection layout.
-    code = (
-        "import sys, importlib.util\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('ansible', 'ansible_collections'):\n"
-        "            raise ImportError('blocked: ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
-        "spec = importlib.util.spec_from_file_location('imds', sys.argv[1])\n"
-        "mod = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(mod)\n"
-        "print(mod.ImdsClient.__name__, mod.gather_instance_identity.__name__)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", code, str(IMDS_FILE)], capture_output=True, text=True, check=False
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["ImdsClient", "gather_instance_identity"]
-
-
-def test_imds_source_is_python38_compatible():
-    ast.parse(IMDS_FILE.read_text(encoding="utf-8"), feature_version=(3, 8))

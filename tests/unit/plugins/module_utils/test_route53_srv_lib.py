@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import subprocess
-import sys
-import textwrap
 import uuid
 from pathlib import Path
 
@@ -162,38 +159,6 @@ def r53():
 def failure(excinfo, kind):
     assert excinfo.value.kind == kind, excinfo.value
     return str(excinfo.value)
-
-
-# -- importable without Ansible ------------------------------------------------------------------
-
-
-def test_imports_without_ansible():
-    # An Auto Scaling lifecycle hook (a Lambda function) runs this file with boto3 and the standard library only.
-    code = textwrap.dedent(
-        """
-        import importlib.abc, importlib.util, sys
-
-        class NoAnsible(importlib.abc.MetaPathFinder):
-            def find_spec(self, name, path=None, target=None):
-                if name == "ansible" or name.startswith(("ansible.", "ansible_collections")):
-                    raise ImportError("ansible is blocked: " + name)
-                return None
-
-        sys.meta_path.insert(0, NoAnsible())
-        spec = importlib.util.spec_from_file_location("route53_srv", sys.argv[1])
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        assert module.HAS_BOTOCORE
-        assert not [m for m in sys.modules if m == "ansible" or m.startswith(("ansible.", "ansible_collections"))]
-        names = ("ensure_srv", "build_change_batch", "merge_targets", "Route53SrvError")
-        print(sorted(n for n in names if hasattr(module, n)))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(LIBRARY_FILE)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['Route53SrvError', 'build_change_batch', 'ensure_srv', 'merge_targets']"
 
 
 # -- names ---------------------------------------------------------------------------------------
