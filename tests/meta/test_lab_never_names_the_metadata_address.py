@@ -43,9 +43,10 @@ def test_lab_file_does_not_name_the_metadata_address(path):
     assert FORBIDDEN not in path.read_text(errors="replace")
 
 
-def test_lab_endpoints_resolve_to_the_lab_gateway():
-    """Render the variables the instances get, as Ansible resolves them for a lab host."""
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+@pytest.mark.parametrize("slot", [0, 3])
+def test_lab_endpoints_resolve_to_the_lab_gateway(slot):
+    """Render the variables the instances get, as Ansible resolves them for a lab host in a lab slot."""
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", RTC_LAB_SLOT=str(slot))
     command = [
         str(pathlib.Path(sys.executable).with_name("ansible")),
         "edge-a1",
@@ -56,12 +57,16 @@ def test_lab_endpoints_resolve_to_the_lab_gateway():
         "-m",
         "ansible.builtin.debug",
         "-a",
-        "msg={{ {'imds': rtc_imds_endpoint, 'aws': rtc_aws_endpoint_url, 'gateway': lab_gateway} | to_json }}",
+        "msg={{ {'imds': rtc_imds_endpoint, 'aws': rtc_aws_endpoint_url, 'gateway': lab_gateway,"
+        " 'network': lab_network, 'subnets': lab_subnets | map(attribute='cidr')} | to_json }}",
         "-o",
     ]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     answer = json.loads(json.loads(done.stdout.split("=>", 1)[1])["msg"])
+    assert answer["gateway"] == f"10.{89 + slot}.0.1"
     assert answer["imds"] == f"http://{answer['gateway']}:8169"
-    assert answer["aws"] == f"http://{answer['gateway']}:5000"
+    assert answer["aws"] == f"http://{answer['gateway']}:{5000 + slot}"
+    assert answer["network"] == ("rtc-lab" if slot == 0 else f"rtc-lab-{slot}")
+    assert answer["subnets"] == [f"10.{89 + slot}.1.0/24", f"10.{89 + slot}.2.0/24"]
     assert FORBIDDEN not in done.stdout
