@@ -49,6 +49,7 @@ BY_FILE = {
     "imds.py": ["ImdsClient", "ImdsError", "gather_instance_identity"],
     "aws_api.py": ["AwsApi", "AwsApiError", "HAS_BOTOCORE", "wait_for"],
     "floating_ip.py": ["FloatingIpError", "ensure_eip", "ensure_secondary_ips", "find_eni"],
+    "floating_ip_agent.py": ["Agent", "AgentError", "check_settings", "main"],
     "route53_srv.py": ["Route53SrvError", "build_change_batch", "ensure_srv"],
 }
 CHIME = {"chime_voice_connector.py": ["describe_voice_connectors", "ensure_voice_connector"]}

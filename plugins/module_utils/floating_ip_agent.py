@@ -1,0 +1,673 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the rtc.ec2_fleet collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The node-side failover agent of rtc.ec2_fleet: keepalived's state changes become verified EC2 takeovers.
+
+The keepalived role installs this file on each node of an active-standby pair, beside ``floating_ip.py``,
+``aws_api.py`` and ``imds.py`` (loaded by path, no Ansible on the node), and runs it as a systemd service.
+keepalived writes its state changes to a FIFO (``vrrp_notify_fifo``), one line per change, e.g.
+``INSTANCE "VI_edge1" MASTER 150``; the agent reads them and
+
+* on ``MASTER`` and on ``MASTER_RX_LOWER_PRI`` (a master hearing a lower-priority master: after a broken
+  VRRP link both were masters, and the other may hold the address) takes the floating address: a
+  same-AZ pair reassigns the secondary private IP to its own ENI (an Elastic IP on it follows), a
+  cross-AZ pair reassociates the Elastic IP with its own private address. The work is the library's
+  ``ensure_secondary_ips`` / ``ensure_eip`` (``floating_ip.py``, the one implementation): validate, change,
+  read back until the change shows. Nothing is ever taken away first, so there is no window without
+  the address;
+* retries the whole takeover (it re-reads the state, so a call that failed after being applied is not
+  repeated blindly) with jittered backoff on throttling, 5xx and connection errors, bounded by
+  ``takeover_timeout``; a permanent error (permission denied, a wrong address) stops at once;
+* while MASTER, checks every ``check_interval`` seconds through instance metadata (free, not rate
+  limited) that the address is still its own, and takes it back if not -- the split-brain repair that
+  does not depend on hearing the other node;
+* logs every step with its duration to the journal (``<N>`` priority prefixes, read by systemd) and
+  writes the last result to a JSON status file; a failed takeover is logged at priority ``crit``.
+
+On ``BACKUP``, ``FAULT`` and ``STOP`` it changes nothing in AWS: the new master takes the address.
+
+Identity (instance, ENI, region) and credentials (the instance profile's) come only from IMDSv2; the
+AWS endpoint is a setting (real AWS when unset). A lock file serialises takeovers, so two agents on
+one node (the service and a manual ``takeover``) cannot interleave; every step is idempotent.
+
+Needs Python 3.8+, boto3/botocore and the standard library; never imports anything from ``ansible``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import errno
+import fcntl
+import json
+import os
+import random
+import select
+import stat
+import sys
+import time
+
+try:
+    from . import floating_ip, imds
+except ImportError:  # loaded by path on the node: the libraries lie beside this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import floating_ip  # pylint: disable=import-error
+    import imds  # pylint: disable=import-error
+
+MODES = ("secondary_ip", "elastic_ip")
+# Errors that another attempt cannot fix: stop and say so at once.
+PERMANENT_KINDS = frozenset(
+    ["permission_denied", "invalid", "not_found", "not_in_subnet", "cross_subnet", "not_on_eni", "eip_in_use"]
+)
+TAKE_STATES = frozenset(["MASTER", "MASTER_RX_LOWER_PRI"])
+KNOWN_STATES = frozenset(["MASTER", "MASTER_RX_LOWER_PRI", "BACKUP", "FAULT", "STOP", "DELETED"])
+
+DEFAULTS = {
+    "mode": "secondary_ip",
+    "vrrp_instance": None,
+    "address": None,  # the floating private IP (secondary_ip mode)
+    "allocation_id": None,  # the Elastic IP (elastic_ip mode; also moves along in secondary_ip mode)
+    "private_ip": None,  # elastic_ip mode: the own address to associate with (default: the ENI's primary)
+    "device_index": 0,
+    "endpoint_url": None,  # None: the real regional endpoint
+    "imds_endpoint": imds.DEFAULT_ENDPOINT,
+    "region": None,  # None: the instance's region, from instance metadata
+    "takeover_timeout": 20.0,
+    "check_interval": 1.0,
+    "connect_timeout": 1.0,
+    "read_timeout": 3.0,
+    "max_retries": 6,
+    "backoff_base": 0.05,
+    "backoff_cap": 1.0,
+    "fifo": "/run/rtc-failover-agent/notify.fifo",
+    "status_file": "/run/rtc-failover-agent/status.json",
+    "lock_file": "/run/rtc-failover-agent/takeover.lock",
+}
+_FLOATS = ("takeover_timeout", "check_interval", "connect_timeout", "read_timeout", "backoff_base", "backoff_cap")
+
+# Journal priorities (sd-daemon(3)): systemd reads a "<N>" prefix on each line of stdout/stderr.
+CRIT, ERR, WARNING, NOTICE, INFO, DEBUG = 2, 3, 4, 5, 6, 7
+
+# Jitter only spreads retries out in time; it has no security purpose.
+_RANDOM = random.SystemRandom()
+
+
+class AgentError(Exception):
+    """A setting, identity or credentials problem: the agent cannot work at all."""
+
+
+class _DeadlinePassed(Exception):
+    """A backoff sleep would end after the takeover deadline (internal)."""
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def check_settings(raw):
+    """The agent's settings from a dict (the role writes them as JSON), with defaults; AgentError if wrong."""
+    if not isinstance(raw, dict):
+        raise AgentError("settings must be a JSON object, got %r" % (raw,))
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise AgentError("unknown settings: %s (known: %s)" % (", ".join(unknown), ", ".join(sorted(DEFAULTS))))
+    settings = dict(DEFAULTS)
+    settings.update((k, v) for k, v in raw.items() if v is not None)
+    if settings["mode"] not in MODES:
+        raise AgentError("mode %r: use one of %s" % (settings["mode"], ", ".join(MODES)))
+    if not settings["vrrp_instance"]:
+        raise AgentError("vrrp_instance is required: the keepalived vrrp_instance whose state the agent follows")
+    try:
+        if settings["mode"] == "secondary_ip":
+            if not settings["address"]:
+                raise AgentError("address is required in secondary_ip mode: the floating private IP")
+            settings["address"] = floating_ip.parse_ipv4(settings["address"], "address")
+        else:
+            if not settings["allocation_id"]:
+                raise AgentError("allocation_id is required in elastic_ip mode: the Elastic IP to move")
+            if settings["private_ip"]:
+                settings["private_ip"] = floating_ip.parse_ipv4(settings["private_ip"], "private_ip")
+    except floating_ip.FloatingIpError as exc:
+        raise AgentError(str(exc)) from None
+    for key in _FLOATS:
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise AgentError("%s %r: use a positive number of seconds" % (key, value))
+        settings[key] = float(value)
+    for key in ("device_index", "max_retries"):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise AgentError("%s %r: use an integer >= 0" % (key, value))
+    return settings
+
+
+def load_settings(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise AgentError("cannot read the settings file %s: %s" % (path, exc)) from None
+    return check_settings(raw)
+
+
+# -- logging and status ------------------------------------------------------------------------
+
+
+class Journal:
+    """One line per event, with a journal priority prefix and ``key=value`` fields."""
+
+    def __init__(self, stream=None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.lines = []
+
+    def log(self, priority, message, **fields):
+        text = message + "".join(" %s=%s" % (k, _field(v)) for k, v in sorted(fields.items()))
+        self.lines.append((priority, text))
+        self.stream.write("<%d>%s\n" % (priority, text))
+        self.stream.flush()
+
+
+def _field(value):
+    if isinstance(value, float):
+        return "%.3f" % value
+    text = str(value)
+    return json.dumps(text) if (" " in text or not text) else text
+
+
+def write_status(path, status):
+    """Write ``status`` as JSON to ``path`` atomically (a reader never sees half a file)."""
+    directory = os.path.dirname(path) or "."
+    temporary = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(status, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+# -- identity and credentials (IMDSv2 only) ----------------------------------------------------
+
+
+def read_credentials(client):
+    """The instance profile's temporary credentials from IMDSv2, as a dict (AccessKeyId, ...)."""
+    roles = client.get_listing("meta-data/iam/security-credentials/")
+    if not roles:
+        raise AgentError(
+            "instance metadata at %s lists no instance profile role: attach an instance profile whose role "
+            "allows the floating-IP actions (see the keepalived role's README)" % client.endpoint
+        )
+    body = client.require("meta-data/iam/security-credentials/" + roles[0])
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise AgentError("instance metadata returned credentials that are not JSON for role %s" % roles[0]) from None
+    if document.get("Code", "Success") != "Success" or not document.get("AccessKeyId"):
+        raise AgentError(
+            "instance metadata has no usable credentials for role %s: %s" % (roles[0], document.get("Code"))
+        )
+    return document
+
+
+def _expiry(document):
+    """Seconds since the epoch at which the credentials expire (None when unknown)."""
+    text = document.get("Expiration")
+    if not text:
+        return None
+    try:
+        return time.mktime(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+    except ValueError:
+        return None
+
+
+def boto3_client_factory(settings, region, credentials):
+    """A boto3 EC2 client with explicit credentials (no credential chain) and short timeouts, no SDK retries."""
+    import boto3  # imported here: the unit tests of the settings need no SDK
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=settings["connect_timeout"],
+        read_timeout=settings["read_timeout"],
+        retries={"total_max_attempts": 1},  # the library's own jittered retries decide
+        tcp_keepalive=True,
+    )
+    return boto3.client(
+        "ec2",
+        region_name=region,
+        endpoint_url=settings["endpoint_url"] or None,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials.get("Token"),
+        config=config,
+    )
+
+
+# -- the agent ---------------------------------------------------------------------------------
+
+
+class Agent:
+    """The failover agent of one keepalived vrrp_instance on one node.
+
+    ``imds_client``, ``client_factory``, ``clock``, ``sleep`` and ``wall`` are for tests; by default the
+    IMDSv2 client of ``settings['imds_endpoint']``, :func:`boto3_client_factory` and the real clocks.
+    """
+
+    CREDENTIALS_MARGIN = 600.0  # renew credentials this many seconds before they expire
+
+    def __init__(
+        self, settings, imds_client=None, client_factory=None, journal=None, clock=None, sleep=None, wall=None
+    ):
+        self.settings = settings
+        self.imds = imds_client or imds.ImdsClient(settings["imds_endpoint"], timeout=1.0, retries=2)
+        self.client_factory = client_factory or boto3_client_factory
+        self.journal = journal or Journal()
+        self.clock = clock or time.monotonic
+        self.sleep = sleep or time.sleep
+        self.wall = wall or time.time
+        self.identity = None
+        self.interface = None
+        self.client = None
+        self.credentials_expire = None
+        self.state = None
+        self.last = None
+        self.public_ip = None
+
+    # -- preparation, done once and before any failover, so that a takeover starts at once --------
+
+    def prepare(self):
+        started = self.clock()
+        try:
+            self.identity = imds.gather_instance_identity(self.imds)
+        except imds.ImdsError as exc:
+            raise AgentError("cannot read this instance's identity: %s" % exc) from None
+        by_index = dict((i["device_number"], i) for i in self.identity["interfaces"])
+        if self.settings["device_index"] not in by_index:
+            raise AgentError(
+                "instance %s has no network interface at device index %d"
+                % (self.identity["instance_id"], self.settings["device_index"])
+            )
+        self.interface = by_index[self.settings["device_index"]]
+        if self.settings["mode"] == "elastic_ip":
+            own = self.settings["private_ip"] or self.interface["local_ipv4s"][0]
+            if own not in self.interface["local_ipv4s"]:
+                raise AgentError(
+                    "private_ip %s is not an address of %s (it has %s)"
+                    % (own, self.interface["interface_id"], ", ".join(self.interface["local_ipv4s"]))
+                )
+            self.settings["private_ip"] = own
+        self.refresh_client(force=True)
+        if self.settings["mode"] == "elastic_ip":
+            try:
+                found = floating_ip.find_eip(
+                    self._api(self.clock() + self.settings["takeover_timeout"]),
+                    allocation_id=self.settings["allocation_id"],
+                )
+            except (floating_ip.FloatingIpError, _DeadlinePassed) as exc:
+                raise AgentError("cannot read Elastic IP %s: %s" % (self.settings["allocation_id"], exc)) from None
+            self.public_ip = found.get("PublicIp")
+        self.journal.log(
+            INFO,
+            "ready",
+            instance=self.identity["instance_id"],
+            eni=self.interface["interface_id"],
+            mode=self.settings["mode"],
+            target=self.target(),
+            endpoint=self.settings["endpoint_url"] or "aws",
+            ms=self.elapsed_ms(started),
+        )
+
+    def refresh_client(self, force=False):
+        """A new client when the credentials are due for renewal (or ``force``)."""
+        fresh = self.credentials_expire is None or self.wall() < self.credentials_expire - self.CREDENTIALS_MARGIN
+        if not force and self.client is not None and fresh:
+            return
+        try:
+            credentials = read_credentials(self.imds)
+        except imds.ImdsError as exc:
+            raise AgentError("cannot read the instance profile's credentials: %s" % exc) from None
+        region = self.settings["region"] or self.identity["region"]
+        self.client = self.client_factory(self.settings, region, credentials)
+        self.credentials_expire = _expiry(credentials)
+
+    def target(self):
+        if self.settings["mode"] == "secondary_ip":
+            return self.settings["address"]
+        return "%s->%s" % (self.settings["allocation_id"], self.settings["private_ip"])
+
+    def elapsed_ms(self, started):
+        return round((self.clock() - started) * 1000)
+
+    # -- takeover ---------------------------------------------------------------------------------
+
+    def takeover(self, reason):
+        """Take the floating address, verified; return the result (also written to the status file)."""
+        started, wall_started = self.clock(), self.wall()
+        deadline = started + self.settings["takeover_timeout"]
+        lock = self._lock()
+        waited = self.elapsed_ms(started)
+        attempts, calls, errors = 0, [], []
+        result = None
+        failure = None
+        try:
+            self.refresh_client()
+            while True:
+                attempts += 1
+                api = self._api(deadline)
+                remaining = deadline - self.clock()
+                attempt_started = self.clock()
+                try:
+                    result = self._ensure(api, max(remaining, 0.1))
+                    calls.extend(api.calls)
+                    self.journal.log(
+                        INFO,
+                        "takeover step",
+                        attempt=attempts,
+                        calls=len(api.calls),
+                        changed=result["changed"],
+                        ms=self.elapsed_ms(attempt_started),
+                    )
+                    break
+                except floating_ip.FloatingIpError as exc:
+                    calls.extend(api.calls)
+                    errors.append(exc.to_dict())
+                    permanent = exc.kind in PERMANENT_KINDS
+                    self.journal.log(
+                        ERR if permanent else WARNING,
+                        "takeover attempt failed",
+                        attempt=attempts,
+                        kind=exc.kind,
+                        code=exc.code or "-",
+                        ms=self.elapsed_ms(attempt_started),
+                        error=str(exc),
+                    )
+                    if permanent:
+                        failure = exc
+                        break
+                except _DeadlinePassed:
+                    calls.extend(api.calls)
+                    failure = floating_ip.FloatingIpError(
+                        "takeover did not complete within takeover_timeout (%gs)" % self.settings["takeover_timeout"],
+                        "timeout",
+                    )
+                    break
+                delay = _RANDOM.uniform(0.5, 1.0) * min(
+                    self.settings["backoff_cap"], self.settings["backoff_base"] * (2 ** min(attempts, 10))
+                )
+                if self.clock() + delay >= deadline:
+                    failure = floating_ip.FloatingIpError(
+                        "takeover did not complete within takeover_timeout (%gs) after %d attempts; last error: %s"
+                        % (self.settings["takeover_timeout"], attempts, errors[-1]["msg"]),
+                        "timeout",
+                    )
+                    break
+                self.sleep(delay)
+        except AgentError as exc:
+            failure = floating_ip.FloatingIpError(str(exc), "unreachable")
+        finally:
+            self._unlock(lock)
+        status = {
+            "result": "failed" if failure else "ok",
+            "reason": reason,
+            "state": self.state,
+            "vrrp_instance": self.settings["vrrp_instance"],
+            "mode": self.settings["mode"],
+            "target": self.target(),
+            "instance_id": self.identity["instance_id"],
+            "network_interface_id": self.interface["interface_id"],
+            "started": wall_started,
+            "duration_ms": self.elapsed_ms(started),
+            "lock_wait_ms": waited,
+            "attempts": attempts,
+            "api_calls": calls,
+            "errors": errors,
+        }
+        if failure is None:
+            status["changed"] = result["changed"]
+            status["verified"] = True
+            if self.settings["mode"] == "secondary_ip":
+                status["moved_from"] = result.get("moved_from") or {}
+            else:
+                status["previous"] = result.get("previous")
+            self.journal.log(
+                NOTICE,
+                "takeover verified",
+                reason=reason,
+                target=self.target(),
+                changed=result["changed"],
+                attempts=attempts,
+                calls=len(calls),
+                ms=status["duration_ms"],
+            )
+        else:
+            status["verified"] = False
+            status["error"] = failure.to_dict()
+            self.journal.log(
+                CRIT,
+                "TAKEOVER FAILED: this node is MASTER but does not hold the floating address",
+                reason=reason,
+                target=self.target(),
+                kind=failure.kind,
+                attempts=attempts,
+                ms=status["duration_ms"],
+                error=str(failure),
+            )
+        self.last = status
+        self._write_status(status)
+        return status
+
+    def _ensure(self, api, wait_timeout):
+        own_eni = self.interface["interface_id"]
+        if self.settings["mode"] == "secondary_ip":
+            return floating_ip.ensure_secondary_ips(
+                api,
+                [self.settings["address"]],
+                eni_id=own_eni,
+                device_index=None,
+                state="present",
+                allow_reassignment=True,
+                wait=True,
+                wait_timeout=wait_timeout,
+            )
+        return floating_ip.ensure_eip(
+            api,
+            allocation_id=self.settings["allocation_id"],
+            eni_id=own_eni,
+            private_ip=self.settings["private_ip"],
+            state="present",
+            allow_reassociation=True,
+            wait=True,
+            wait_timeout=wait_timeout,
+        )
+
+    def _api(self, deadline):
+        """The library's call wrapper on the current client, its backoff sleeps bounded by ``deadline``."""
+        return floating_ip.Ec2Api(
+            self.client,
+            max_retries=self.settings["max_retries"],
+            backoff_base=self.settings["backoff_base"],
+            backoff_cap=self.settings["backoff_cap"],
+            sleep=self._bounded_sleep(deadline),
+            clock=self.clock,
+        )
+
+    def _bounded_sleep(self, deadline):
+        def sleep(seconds):
+            if self.clock() + seconds >= deadline:
+                raise _DeadlinePassed()
+            self.sleep(seconds)
+
+        return sleep
+
+    def _lock(self):
+        path = self.settings["lock_file"]
+        handle = open(path, "a")  # noqa: SIM115 -- held until _unlock
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        return handle
+
+    @staticmethod
+    def _unlock(handle):
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+
+    def _write_status(self, status):
+        try:
+            write_status(self.settings["status_file"], status)
+        except OSError as exc:
+            self.journal.log(ERR, "cannot write the status file", path=self.settings["status_file"], error=exc)
+
+    # -- the cheap check while MASTER ------------------------------------------------------------
+
+    def holds(self):
+        """Whether instance metadata shows the floating address as this node's (no EC2 API call)."""
+        base = "meta-data/network/interfaces/macs/%s/" % self.interface["mac"]
+        if self.settings["mode"] == "secondary_ip":
+            body = self.imds.get(base + "local-ipv4s") or ""
+            return self.settings["address"] in body.split()
+        associations = {}
+        for public_ip in self.imds.get_listing(base + "ipv4-associations/") or []:
+            associations[public_ip] = (self.imds.get(base + "ipv4-associations/" + public_ip) or "").strip()
+        return associations.get(self.public_ip) == self.settings["private_ip"]
+
+    def reconcile(self):
+        """While MASTER: take the address back if instance metadata says another node has it."""
+        if self.state not in TAKE_STATES:
+            return None
+        if self.last is not None and self.last["result"] == "failed":
+            return self.takeover("retry after failure")
+        try:
+            holding = self.holds()
+        except imds.ImdsError as exc:
+            self.journal.log(WARNING, "cannot check the floating address in instance metadata", error=exc)
+            return None
+        if holding:
+            return None
+        self.journal.log(WARNING, "MASTER without the floating address: taking it back", target=self.target())
+        return self.takeover("reconcile")
+
+    # -- keepalived events ------------------------------------------------------------------------
+
+    def handle(self, line):
+        """Act on one line keepalived wrote to the notify FIFO; return the takeover status, if one ran."""
+        event = parse_event(line)
+        if event is None:
+            if line.strip():
+                self.journal.log(DEBUG, "ignored notify line", line=line.strip())
+            return None
+        kind, name, state, priority = event
+        if kind != "INSTANCE" or name != self.settings["vrrp_instance"]:
+            return None
+        previous, self.state = self.state, ("MASTER" if state == "MASTER_RX_LOWER_PRI" else state)
+        self.journal.log(
+            NOTICE, "vrrp state", instance=name, state=state, previous=previous or "-", vrrp_priority=priority
+        )
+        if state in TAKE_STATES:
+            return self.takeover("lower-priority master heard" if state == "MASTER_RX_LOWER_PRI" else "became MASTER")
+        self._write_status(dict(self.last or {}, state=self.state))
+        return None
+
+    def run(self, stop=None):
+        """Serve keepalived's FIFO until ``stop()`` is true (forever by default)."""
+        fd = open_fifo(self.settings["fifo"])
+        pending = b""
+        try:
+            while not (stop and stop()):
+                ready, _, _ = select.select([fd], [], [], self.settings["check_interval"])
+                if ready:
+                    chunk = os.read(fd, 65536)
+                    pending += chunk
+                    lines = pending.split(b"\n")
+                    pending = lines.pop()
+                    for line in coalesce([raw.decode("utf-8", "replace") for raw in lines], self.settings):
+                        self.handle(line)
+                else:
+                    self.reconcile()
+                    try:
+                        self.refresh_client()
+                    except AgentError as exc:
+                        self.journal.log(ERR, "cannot renew credentials", error=exc)
+        finally:
+            os.close(fd)
+
+
+def parse_event(line):
+    """``(kind, name, state, priority)`` of a keepalived notify FIFO line, or None."""
+    parts = line.strip().split()
+    if len(parts) < 3 or parts[0] not in ("INSTANCE", "GROUP"):
+        return None
+    name = parts[1].strip('"')
+    state = parts[2]
+    if state not in KNOWN_STATES:
+        return None
+    priority = parts[3] if len(parts) > 3 else "-"
+    return parts[0], name, state, priority
+
+
+def coalesce(lines, settings):
+    """Of several lines read at once, keep only the last state line of our instance (and others in order).
+
+    A quick MASTER -> BACKUP -> MASTER burst needs one takeover, not three.
+    """
+    ours = [
+        i
+        for i, line in enumerate(lines)
+        if (parse_event(line) or (None, None))[:2] == ("INSTANCE", settings["vrrp_instance"])
+    ]
+    keep = set(range(len(lines))) - set(ours[:-1])
+    return [line for i, line in enumerate(lines) if i in keep]
+
+
+def open_fifo(path):
+    """Open (creating if need be) the FIFO keepalived writes to; read-write, so it never reads EOF."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    try:
+        os.mkfifo(path, 0o600)
+    except OSError as exc:
+        if exc.errno != errno.EEXIST:
+            raise
+    if not stat.S_ISFIFO(os.stat(path).st_mode):
+        raise AgentError("%s exists and is not a FIFO" % path)
+    return os.open(path, os.O_RDWR | os.O_NONBLOCK)
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def main(argv=None, journal=None):
+    parser = argparse.ArgumentParser(prog="rtc-failover-agent", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="/etc/rtc-failover-agent/agent.json", help="the settings file (JSON)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="serve keepalived's notify FIFO (the systemd service)")
+    sub.add_parser("takeover", help="take the floating address now, verified; exit 1 if that failed")
+    sub.add_parser("status", help="print the last result; exit 1 if it was a failure")
+    sub.add_parser("check", help="exit 0 if instance metadata shows the address as this node's")
+    args = parser.parse_args(argv)
+    journal = journal or Journal()
+    command = args.command or "run"
+    try:
+        settings = load_settings(args.config)
+        if command == "status":
+            try:
+                with open(settings["status_file"], encoding="utf-8") as handle:
+                    status = json.load(handle)
+            except (OSError, ValueError) as exc:
+                journal.log(ERR, "no status yet", path=settings["status_file"], error=exc)
+                return 1
+            sys.stdout.write(json.dumps(status, indent=2, sort_keys=True) + "\n")
+            return 0 if status.get("result") in ("ok", None) else 1
+        agent = Agent(settings, journal=journal)
+        agent.prepare()
+        if command == "check":
+            return 0 if agent.holds() else 1
+        if command == "takeover":
+            agent.state = "MASTER"
+            return 0 if agent.takeover("manual")["result"] == "ok" else 1
+        agent.run()
+        return 0
+    except AgentError as exc:
+        journal.log(CRIT, "failover agent cannot work", error=exc)
+        return 2
+    except KeyboardInterrupt:
+        return 0

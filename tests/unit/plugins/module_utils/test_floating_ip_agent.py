@@ -1,0 +1,429 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The failover agent against the lab's AWS endpoint and IMDSv2 stand-in (in-process, on loopback).
+
+Two instances in one subnet stand for a same-AZ pair, a third in another subnet for the cross-AZ
+case. Each node's agent reads its identity and instance-profile credentials from its own IMDSv2
+stand-in (a stand-in that answers as that node) and talks to the endpoint directly or through the
+fault-injection proxy (lab/rtc_lab/faultproxy.py). Every takeover is checked against the endpoint's
+state read independently: the address on the new owner's ENI and on no other.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+import pytest
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils import floating_ip_agent as agent_mod
+from ansible_collections.rtc.ec2_fleet.plugins.module_utils.floating_ip_agent import (
+    CRIT,
+    Agent,
+    AgentError,
+    Journal,
+    check_settings,
+    coalesce,
+    parse_event,
+)
+
+LAB_DIR = Path(__file__).resolve().parents[4] / "lab"
+REGION = "us-east-1"
+ROLE = "rtc-failover-test-node"
+_vpc_numbers = iter(range(150, 250))
+
+
+def _lab():
+    sys.path.insert(0, str(LAB_DIR))
+    try:
+        from rtc_lab.endpoint import Endpoint
+        from rtc_lab.faultproxy import FaultProxy, Faults
+        from rtc_lab.imds import ImdsServer
+    finally:
+        sys.path.remove(str(LAB_DIR))
+    return Endpoint, ImdsServer, FaultProxy, Faults
+
+
+Endpoint, ImdsServer, FaultProxy, Faults = _lab()
+
+
+@pytest.fixture(scope="module")
+def aws_url():
+    endpoint = Endpoint([("127.0.0.1", 0)])
+    endpoint.start()
+    yield endpoint.url
+    endpoint.stop()
+
+
+@pytest.fixture(scope="module")
+def ec2(aws_url):
+    return boto3.client("ec2", endpoint_url=aws_url, region_name=REGION)
+
+
+@pytest.fixture(scope="module")
+def profile_arn(aws_url):
+    iam = boto3.client("iam", endpoint_url=aws_url, region_name=REGION)
+    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument="{}")
+    arn = iam.create_instance_profile(InstanceProfileName=ROLE)["InstanceProfile"]["Arn"]
+    iam.add_role_to_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
+    return arn
+
+
+@pytest.fixture(scope="module")
+def image_id(ec2):
+    return ec2.describe_images()["Images"][0]["ImageId"]
+
+
+class Node:
+    """One lab instance with its own IMDSv2 stand-in (answering as this instance)."""
+
+    def __init__(self, ec2, aws_url, subnet_id, image_id, profile_arn):
+        instance = ec2.run_instances(
+            ImageId=image_id,
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=subnet_id,
+            InstanceType="c5.large",
+            IamInstanceProfile={"Arn": profile_arn},
+        )["Instances"][0]
+        self.instance_id = instance["InstanceId"]
+        self.eni = instance["NetworkInterfaces"][0]["NetworkInterfaceId"]
+        self.ip = instance["PrivateIpAddress"]
+        self.imds = ImdsServer(aws_url, [("127.0.0.1", 0)], caller_address=lambda ip, headers: self.ip)
+        self.imds.start()
+
+
+class Pair:
+    def __init__(self, ec2, aws_url, image_id, profile_arn):
+        self.ec2 = ec2
+        prefix = "10.%d" % next(_vpc_numbers)
+        self.vpc = ec2.create_vpc(CidrBlock=prefix + ".0.0/16")["Vpc"]["VpcId"]
+        subnet_a = ec2.create_subnet(VpcId=self.vpc, CidrBlock=prefix + ".1.0/24", AvailabilityZone="us-east-1a")
+        subnet_b = ec2.create_subnet(VpcId=self.vpc, CidrBlock=prefix + ".2.0/24", AvailabilityZone="us-east-1b")
+        self.a = Node(ec2, aws_url, subnet_a["Subnet"]["SubnetId"], image_id, profile_arn)
+        self.b = Node(ec2, aws_url, subnet_a["Subnet"]["SubnetId"], image_id, profile_arn)
+        self.c = Node(ec2, aws_url, subnet_b["Subnet"]["SubnetId"], image_id, profile_arn)
+        self.vip = prefix + ".1.200"
+        ec2.assign_private_ip_addresses(NetworkInterfaceId=self.b.eni, PrivateIpAddresses=[self.vip])
+
+    def holders(self, ip=None):
+        answer = self.ec2.describe_network_interfaces(
+            Filters=[
+                {"Name": "addresses.private-ip-address", "Values": [ip or self.vip]},
+                {"Name": "vpc-id", "Values": [self.vpc]},
+            ]
+        )
+        return sorted(eni["NetworkInterfaceId"] for eni in answer["NetworkInterfaces"])
+
+    def stop(self):
+        for node in (self.a, self.b, self.c):
+            node.imds.stop()
+
+
+@pytest.fixture
+def pair(ec2, aws_url, image_id, profile_arn):
+    made = Pair(ec2, aws_url, image_id, profile_arn)
+    yield made
+    made.stop()
+
+
+@pytest.fixture
+def proxies(aws_url):
+    started = []
+
+    def make(**faults):
+        proxy = FaultProxy(aws_url, Faults(seed=11, **faults))
+        proxy.start()
+        started.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in started:
+        proxy.stop()
+
+
+def settings_for(tmp_path, node, endpoint_url, **extra):
+    directory = tmp_path / node.instance_id
+    directory.mkdir(exist_ok=True)
+    raw = {
+        "vrrp_instance": "VI_edge1",
+        "endpoint_url": endpoint_url,
+        "imds_endpoint": node.imds.url,
+        "fifo": str(directory / "notify.fifo"),
+        "status_file": str(directory / "status.json"),
+        "lock_file": str(directory / "takeover.lock"),
+        "takeover_timeout": 15,
+    }
+    raw.update(extra)
+    return check_settings(raw)
+
+
+def make_agent(tmp_path, node, endpoint_url, **extra):
+    journal = Journal(io.StringIO())
+    agent = Agent(settings_for(tmp_path, node, endpoint_url, **extra), journal=journal)
+    agent.prepare()
+    return agent
+
+
+def status_of(agent):
+    with open(agent.settings["status_file"], encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# -- settings and notify lines -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"address": "10.0.1.5"}, "vrrp_instance is required"),
+        ({"vrrp_instance": "VI_1"}, "address is required"),
+        ({"vrrp_instance": "VI_1", "address": "10.0.1.300"}, "malformed address"),
+        ({"vrrp_instance": "VI_1", "mode": "elastic_ip"}, "allocation_id is required"),
+        ({"vrrp_instance": "VI_1", "mode": "dns", "address": "10.0.1.5"}, "mode 'dns'"),
+        ({"vrrp_instance": "VI_1", "address": "10.0.1.5", "takeover_timeout": 0}, "takeover_timeout 0"),
+        ({"vrrp_instance": "VI_1", "address": "10.0.1.5", "max_retries": -1}, "max_retries -1"),
+        ({"vrrp_instance": "VI_1", "address": "10.0.1.5", "vip": "x"}, "unknown settings: vip"),
+    ],
+)
+def test_bad_settings_are_refused(raw, message):
+    with pytest.raises(AgentError, match=message):
+        check_settings(raw)
+
+
+def test_notify_lines_are_parsed():
+    assert parse_event('INSTANCE "VI_edge1" MASTER 150\n') == ("INSTANCE", "VI_edge1", "MASTER", "150")
+    assert parse_event('INSTANCE "VI_edge1" MASTER_RX_LOWER_PRI 150') == (
+        "INSTANCE",
+        "VI_edge1",
+        "MASTER_RX_LOWER_PRI",
+        "150",
+    )
+    assert parse_event('GROUP "G" BACKUP') == ("GROUP", "G", "BACKUP", "-")
+    assert parse_event("garbage") is None
+    assert parse_event('INSTANCE "VI_edge1" DANCING 1') is None
+
+
+def test_a_burst_of_our_states_is_coalesced_to_the_last():
+    settings = {"vrrp_instance": "VI_edge1"}
+    lines = [
+        'INSTANCE "VI_edge1" MASTER 150',
+        'INSTANCE "VI_other" MASTER 10',
+        'INSTANCE "VI_edge1" BACKUP 150',
+        'INSTANCE "VI_edge1" MASTER 150',
+    ]
+    assert coalesce(lines, settings) == [lines[1], lines[3]]
+
+
+# -- takeovers -----------------------------------------------------------------------------------
+
+
+def test_identity_and_credentials_come_from_imds(tmp_path, pair, aws_url):
+    seen = {}
+
+    def factory(settings, region, credentials):
+        seen.update(region=region, key=credentials["AccessKeyId"], token=credentials.get("Token"))
+        return agent_mod.boto3_client_factory(settings, region, credentials)
+
+    settings = settings_for(tmp_path, pair.a, aws_url, address=pair.vip)
+    agent = Agent(settings, client_factory=factory, journal=Journal(io.StringIO()))
+    agent.prepare()
+    assert agent.identity["instance_id"] == pair.a.instance_id
+    assert agent.interface["interface_id"] == pair.a.eni
+    assert seen["region"] == REGION
+    assert seen["key"] and seen["token"]  # the instance profile's temporary credentials
+
+
+def test_master_takes_the_secondary_ip_verified(tmp_path, pair, aws_url):
+    assert pair.holders() == [pair.b.eni]
+    agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    status = agent.handle('INSTANCE "VI_edge1" MASTER 150\n')
+    assert status["result"] == "ok" and status["verified"] is True
+    assert status["changed"] is True
+    assert status["moved_from"] == {pair.vip: pair.b.eni}
+    assert "assign_private_ip_addresses" in status["api_calls"]
+    assert "unassign_private_ip_addresses" not in status["api_calls"]  # never a window without the address
+    assert pair.holders() == [pair.a.eni]
+    assert status_of(agent)["result"] == "ok"
+    assert agent.holds() is True
+    texts = [text for _, text in agent.journal.lines]
+    assert any(text.startswith("takeover verified") and "ms=" in text for text in texts)
+
+
+def test_a_second_takeover_changes_nothing(tmp_path, pair, aws_url):
+    agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    agent.state = "MASTER"
+    assert agent.takeover("first")["changed"] is True
+    again = agent.takeover("again")
+    assert again["result"] == "ok" and again["changed"] is False
+    assert again["api_calls"] == ["describe_network_interfaces"]
+    assert pair.holders() == [pair.a.eni]
+
+
+def test_backup_and_fault_change_nothing_in_aws(tmp_path, pair, aws_url):
+    agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    for line in ('INSTANCE "VI_edge1" BACKUP 150', 'INSTANCE "VI_edge1" FAULT 150', 'INSTANCE "VI_x" MASTER 1'):
+        assert agent.handle(line) is None
+    assert pair.holders() == [pair.b.eni]
+    assert agent.state == "FAULT"
+
+
+def test_two_agents_on_one_node_at_once_both_end_verified(tmp_path, pair, aws_url):
+    first = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    second = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    results = {}
+
+    def run(name, agent):
+        results[name] = agent.takeover(name)
+
+    threads = [threading.Thread(target=run, args=(n, a)) for n, a in (("one", first), ("two", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {r["result"] for r in results.values()} == {"ok"}
+    assert sorted(r["changed"] for r in results.values()) == [False, True]  # the lock serialised them
+    assert pair.holders() == [pair.a.eni]
+
+
+def test_split_brain_master_reclaims_on_lower_priority_advert_and_by_reconcile(tmp_path, pair, aws_url):
+    a = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    b = make_agent(tmp_path, pair.b, aws_url, address=pair.vip)
+    a.handle('INSTANCE "VI_edge1" MASTER 150')
+    b.handle('INSTANCE "VI_edge1" MASTER 100')  # VRRP cut: b is master too, and took it last
+    assert pair.holders() == [pair.b.eni]
+    assert a.handle('INSTANCE "VI_edge1" MASTER_RX_LOWER_PRI 150')["result"] == "ok"
+    assert pair.holders() == [pair.a.eni]
+    b.handle('INSTANCE "VI_edge1" BACKUP 100')
+    # Again, but a never hears b's advert: its periodic check sees the address gone and takes it back.
+    b.takeover("split brain again")
+    assert pair.holders() == [pair.b.eni]
+    assert b.reconcile() is None  # b is BACKUP: it does nothing
+    assert a.reconcile()["reason"] == "reconcile"
+    assert pair.holders() == [pair.a.eni]
+    assert a.reconcile() is None  # holding it: no API call
+
+
+def test_cross_az_pair_moves_the_elastic_ip_to_its_own_address(tmp_path, pair, aws_url, ec2):
+    allocation = ec2.allocate_address(Domain="vpc")
+    ec2.associate_address(AllocationId=allocation["AllocationId"], NetworkInterfaceId=pair.a.eni)
+    agent = make_agent(tmp_path, pair.c, aws_url, mode="elastic_ip", allocation_id=allocation["AllocationId"])
+    assert agent.holds() is False
+    status = agent.handle('INSTANCE "VI_edge1" MASTER 100')
+    assert status["result"] == "ok" and status["verified"]
+    found = ec2.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+    assert (found["NetworkInterfaceId"], found["PrivateIpAddress"]) == (pair.c.eni, pair.c.ip)
+    assert agent.holds() is True
+
+
+def test_permission_errors_fail_at_once_and_loudly(tmp_path, pair, aws_url):
+    agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
+    outside = "10.255.9.9"  # not in the subnet: a permanent error, like a denied permission
+    agent.settings["address"] = outside
+    status = agent.takeover("became MASTER")
+    assert status["result"] == "failed" and status["attempts"] == 1
+    assert status["error"]["kind"] == "not_in_subnet"
+    assert any(p == CRIT and "TAKEOVER FAILED" in t for p, t in agent.journal.lines)
+    assert status_of(agent)["result"] == "failed"
+
+
+# -- under injected faults -------------------------------------------------------------------------
+
+FAULTS = {
+    "latency 300 ms": {"latency": 0.3},
+    "30% throttled": {"throttle": 0.3},
+    "20% 5xx before": {"error": 0.2},
+    "20% 5xx after the change": {"error_after": 0.2},
+    "mixed": {"latency": 0.1, "throttle": 0.2, "error": 0.1, "error_after": 0.1},
+}
+
+
+@pytest.mark.parametrize("faults", FAULTS.values(), ids=list(FAULTS))
+def test_takeover_completes_and_verifies_under_faults(tmp_path, pair, aws_url, proxies, faults):
+    proxy = proxies(**faults)
+    a = make_agent(tmp_path, pair.a, proxy.url, address=pair.vip)
+    b = make_agent(tmp_path, pair.b, proxy.url, address=pair.vip)
+    for _ in range(3):  # back and forth: each takeover verified, the address on exactly one ENI
+        for agent, node in ((a, pair.a), (b, pair.b)):
+            status = agent.handle('INSTANCE "VI_edge1" MASTER 150')
+            assert status["result"] == "ok", status
+            assert status["verified"] is True
+            assert pair.holders() == [node.eni]
+    injected = proxy.faults.summary()
+    if faults.get("throttle") or faults.get("error") or faults.get("error_after"):
+        assert any(set(outcomes) - {"forward"} for outcomes in injected.values()), injected
+
+
+def test_an_api_that_always_fails_is_reported_loudly_within_the_bound(tmp_path, pair, aws_url, proxies):
+    proxy = proxies(error=1.0, actions=["AssignPrivateIpAddresses"])
+    agent = make_agent(tmp_path, pair.a, proxy.url, address=pair.vip, takeover_timeout=2)
+    status = agent.handle('INSTANCE "VI_edge1" MASTER 150')
+    assert status["result"] == "failed" and status["verified"] is False
+    assert status["error"]["kind"] == "timeout"
+    assert status["attempts"] > 1
+    assert status["duration_ms"] < 4000
+    assert any(p == CRIT and "TAKEOVER FAILED" in t for p, t in agent.journal.lines)
+    assert pair.holders() == [pair.b.eni]  # nothing half-done
+    # While MASTER, the agent keeps trying; once the API heals, the next check succeeds.
+    proxy.faults.error = 0.0
+    assert agent.reconcile()["result"] == "ok"
+    assert pair.holders() == [pair.a.eni]
+
+
+def test_throttled_beyond_the_budget_fails_loudly(tmp_path, pair, aws_url, proxies):
+    proxy = proxies(throttle=1.0)
+    agent = make_agent(tmp_path, pair.a, proxy.url, address=pair.vip, takeover_timeout=1.5)
+    status = agent.takeover("became MASTER")
+    assert status["result"] == "failed"
+    assert status["error"]["kind"] in ("throttled", "timeout")
+    assert pair.holders() == [pair.b.eni]
+
+
+# -- the FIFO loop ---------------------------------------------------------------------------------
+
+
+def test_the_service_loop_reads_keepalived_fifo(tmp_path, pair, aws_url):
+    agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip, check_interval=0.05)
+    fifo = agent.settings["fifo"]
+    done = threading.Event()
+    thread = threading.Thread(target=agent.run, kwargs={"stop": done.is_set})
+    thread.start()
+    try:
+        for _ in range(100):
+            if os.path.exists(fifo):
+                break
+            threading.Event().wait(0.02)
+        writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.write(writer, b'INSTANCE "VI_edge1" BACKUP 150\nINSTANCE "VI_edge1" MASTER 150\n')
+        os.close(writer)
+        for _ in range(200):
+            if agent.last is not None:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        done.set()
+        thread.join(5)
+    assert agent.last is not None and agent.last["result"] == "ok"
+    assert pair.holders() == [pair.a.eni]
+
+
+def test_main_status_and_bad_config(tmp_path, capsys):
+    journal = Journal(io.StringIO())
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"vrrp_instance": "VI_1"}')
+    assert agent_mod.main(["--config", str(bad), "status"], journal=journal) == 2
+    assert journal.lines[-1][0] == CRIT
+    good = tmp_path / "good.json"
+    status_file = tmp_path / "status.json"
+    good.write_text(json.dumps({"vrrp_instance": "VI_1", "address": "10.0.1.5", "status_file": str(status_file)}))
+    assert agent_mod.main(["--config", str(good), "status"], journal=journal) == 1  # no status yet
+    status_file.write_text('{"result": "failed"}')
+    assert agent_mod.main(["--config", str(good), "status"], journal=journal) == 1
+    status_file.write_text('{"result": "ok"}')
+    capsys.readouterr()
+    assert agent_mod.main(["--config", str(good), "status"], journal=journal) == 0
+    assert json.loads(capsys.readouterr().out)["result"] == "ok"
