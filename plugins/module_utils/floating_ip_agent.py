@@ -46,6 +46,7 @@ import json
 import os
 import random
 import select
+import signal
 import stat
 import sys
 import time
@@ -77,6 +78,7 @@ DEFAULTS = {
     "region": None,  # None: the instance's region, from instance metadata
     "takeover_timeout": 20.0,
     "check_interval": 1.0,
+    "reclaim_grace": 0.0,  # see Agent.reconcile: 0 on the higher-priority node, a few seconds on the other
     "connect_timeout": 1.0,
     "read_timeout": 3.0,
     "max_retries": 6,
@@ -85,6 +87,9 @@ DEFAULTS = {
     "fifo": "/run/rtc-failover-agent/notify.fifo",
     "status_file": "/run/rtc-failover-agent/status.json",
     "lock_file": "/run/rtc-failover-agent/takeover.lock",
+    # Where a (re)started agent learns keepalived's current state (SIGUSR1 makes keepalived dump it).
+    "keepalived_pid_file": "/run/keepalived.pid",
+    "keepalived_data_file": "/tmp/keepalived.data",  # noqa: S108 -- keepalived's own path; owner checked
 }
 _FLOATS = ("takeover_timeout", "check_interval", "connect_timeout", "read_timeout", "backoff_base", "backoff_cap")
 
@@ -136,6 +141,10 @@ def check_settings(raw):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise AgentError("%s %r: use a positive number of seconds" % (key, value))
         settings[key] = float(value)
+    grace = settings["reclaim_grace"]
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)) or grace < 0:
+        raise AgentError("reclaim_grace %r: use a number of seconds >= 0" % (grace,))
+    settings["reclaim_grace"] = float(grace)
     for key in ("device_index", "max_retries"):
         value = settings[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -272,6 +281,8 @@ class Agent:
         self.state = None
         self.last = None
         self.public_ip = None
+        self.absent_since = None
+        self.reclaims = 0
 
     # -- preparation, done once and before any failover, so that a takeover starts at once --------
 
@@ -530,8 +541,16 @@ class Agent:
         return associations.get(self.public_ip) == self.settings["private_ip"]
 
     def reconcile(self):
-        """While MASTER: take the address back if instance metadata says another node has it."""
+        """While MASTER: take the address back if instance metadata says another node has it.
+
+        Two masters at once (VRRP cut between the nodes) must not bounce the address every check: the
+        higher-priority node (``reclaim_grace`` 0) takes it back at once -- it is the one VRRP keeps as
+        master when the link heals -- and the other only after the address has been away for
+        ``reclaim_grace`` seconds, doubled after each such reclaim until keepalived reports a new state.
+        That still repairs the rare case where the peer took the address and then died.
+        """
         if self.state not in TAKE_STATES:
+            self.absent_since = None
             return None
         if self.last is not None and self.last["result"] == "failed":
             return self.takeover("retry after failure")
@@ -541,8 +560,19 @@ class Agent:
             self.journal.log(WARNING, "cannot check the floating address in instance metadata", error=exc)
             return None
         if holding:
+            self.absent_since = None
+            return None
+        now = self.clock()
+        if self.absent_since is None:
+            self.absent_since = now
+        grace = min(60.0, self.settings["reclaim_grace"] * (2**self.reclaims))
+        if now - self.absent_since < grace:
+            self.journal.log(INFO, "MASTER without the floating address: waiting before taking it back", grace_s=grace)
             return None
         self.journal.log(WARNING, "MASTER without the floating address: taking it back", target=self.target())
+        self.absent_since = None
+        if self.settings["reclaim_grace"] > 0:
+            self.reclaims += 1
         return self.takeover("reconcile")
 
     # -- keepalived events ------------------------------------------------------------------------
@@ -558,6 +588,7 @@ class Agent:
         if kind != "INSTANCE" or name != self.settings["vrrp_instance"]:
             return None
         previous, self.state = self.state, ("MASTER" if state == "MASTER_RX_LOWER_PRI" else state)
+        self.absent_since, self.reclaims = None, 0
         self.journal.log(
             NOTICE, "vrrp state", instance=name, state=state, previous=previous or "-", vrrp_priority=priority
         )
@@ -567,20 +598,36 @@ class Agent:
         return None
 
     def run(self, stop=None):
-        """Serve keepalived's FIFO until ``stop()`` is true (forever by default)."""
-        fd = open_fifo(self.settings["fifo"])
+        """Serve keepalived's FIFO until ``stop()`` is true (forever by default).
+
+        keepalived deletes and recreates its notify FIFO when it reloads, so the agent reopens the path
+        whenever it names another file than the one it reads (a tenth of a second at most; what keepalived
+        writes meanwhile waits in the new FIFO).
+        """
+        fd, inode = self._open_fifo()
+        if self.state is None:
+            self.sync_state()
         pending = b""
+        next_check = self.clock() + self.settings["check_interval"]
         try:
             while not (stop and stop()):
-                ready, _, _ = select.select([fd], [], [], self.settings["check_interval"])
+                ready, _, _ = select.select([fd], [], [], min(0.1, self.settings["check_interval"]))
                 if ready:
-                    chunk = os.read(fd, 65536)
-                    pending += chunk
+                    pending += os.read(fd, 65536)
                     lines = pending.split(b"\n")
                     pending = lines.pop()
                     for line in coalesce([raw.decode("utf-8", "replace") for raw in lines], self.settings):
                         self.handle(line)
-                else:
+                    continue
+                if _inode(self.settings["fifo"]) != inode:
+                    os.close(fd)
+                    fd, inode = self._open_fifo()
+                    self.journal.log(
+                        INFO, "notify FIFO replaced (keepalived reloaded): reopened", path=self.settings["fifo"]
+                    )
+                    continue
+                if self.clock() >= next_check:
+                    next_check = self.clock() + self.settings["check_interval"]
                     self.reconcile()
                     try:
                         self.refresh_client()
@@ -588,6 +635,74 @@ class Agent:
                         self.journal.log(ERR, "cannot renew credentials", error=exc)
         finally:
             os.close(fd)
+
+    def sync_state(self):
+        """Learn keepalived's current state of our instance (a restarted agent has missed the transition).
+
+        keepalived writes states to the FIFO only when they change; SIGUSR1 makes it dump its state to
+        ``keepalived_data_file``, which is read here and handled like a FIFO line.
+        """
+        try:
+            state = read_keepalived_state(
+                self.settings["vrrp_instance"],
+                self.settings["keepalived_pid_file"],
+                self.settings["keepalived_data_file"],
+                self.clock,
+                self.sleep,
+            )
+        except (OSError, ValueError) as exc:
+            self.journal.log(INFO, "keepalived state not known yet (it reports its next change)", error=exc)
+            return None
+        if state is None:
+            return None
+        self.journal.log(INFO, "keepalived state at start", instance=self.settings["vrrp_instance"], state=state)
+        return self.handle('INSTANCE "%s" %s -' % (self.settings["vrrp_instance"], state))
+
+    def _open_fifo(self):
+        fd = open_fifo(self.settings["fifo"])
+        return fd, os.fstat(fd).st_ino
+
+
+def _inode(path):
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def read_keepalived_state(instance, pid_file, data_file, clock=time.monotonic, sleep=time.sleep, timeout=2.0):
+    """The ``State`` of vrrp_instance ``instance`` from keepalived's SIGUSR1 data dump, or None."""
+    with open(pid_file, encoding="utf-8") as handle:
+        pid = int(handle.read().strip())
+    try:
+        before = os.stat(data_file).st_mtime_ns
+    except OSError:
+        before = None
+    os.kill(pid, signal.SIGUSR1)
+    deadline = clock() + timeout
+    while True:
+        try:
+            info = os.stat(data_file)
+            if info.st_mtime_ns != before and info.st_size > 0:
+                break
+        except OSError:
+            pass
+        if clock() >= deadline:
+            raise OSError("keepalived (pid %d) did not write %s within %gs" % (pid, data_file, timeout))
+        sleep(0.05)
+    sleep(0.05)  # the dump is written in one go; let it finish
+    info = os.lstat(data_file)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.stat(pid_file).st_uid:
+        raise OSError("%s is not a regular file owned by keepalived's user: not trusted" % data_file)
+    ours = False
+    with open(data_file, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            key, _, value = line.strip().partition(" = ")
+            if key == "VRRP Instance":
+                ours = value == instance
+            elif ours and key == "State" and value in KNOWN_STATES:
+                return value
+    return None
 
 
 def parse_event(line):
