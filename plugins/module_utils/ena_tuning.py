@@ -181,18 +181,13 @@ def parse_cpulist(text):
 
 def format_cpulist(cpus):
     """``[0, 1, 2, 3, 8]`` -> ``"0-3,8"``."""
-    cpus = sorted(set(cpus))
-    parts, start, prev = [], None, None
-    for cpu in cpus:
-        if start is None:
-            start = prev = cpu
-        elif cpu == prev + 1:
-            prev = cpu
+    ranges = []
+    for cpu in sorted(set(cpus)):
+        if ranges and cpu == ranges[-1][1] + 1:
+            ranges[-1][1] = cpu
         else:
-            parts.append(str(start) if start == prev else "%d-%d" % (start, prev))
-            start = prev = cpu
-    if start is not None:
-        parts.append(str(start) if start == prev else "%d-%d" % (start, prev))
+            ranges.append([cpu, cpu])
+    parts = [str(first) if first == last else "%d-%d" % (first, last) for first, last in ranges]
     return ",".join(parts)
 
 

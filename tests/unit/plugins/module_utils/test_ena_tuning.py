@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.rtc.ec2_fleet.plugins.module_utils import ena_tuning as lib
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ena"
+VETH = FIXTURES / "lab-veth"  # captured in a lab instance by the molecule tuning scenario
 RTP_SYSCTLS = {
     "net.core.rmem_max": 16777216,
     "net.core.wmem_max": 16777216,
@@ -308,10 +309,10 @@ def container_facts():
         instance_type="c6in.large",
         placement_group=None,
         container="podman",
-        driver={"driver": "veth", "version": "1.0", "firmware_version": None, "bus_info": None},
-        channels={"max": {"rx": 2, "tx": 2, "other": None, "combined": None}, "current": {"rx": 1, "tx": 1}},
-        rings=None,
-        coalesce=None,
+        driver=lib.parse_driver((VETH / "ethtool-i.txt").read_text()),
+        channels=lib.parse_channels((VETH / "ethtool-l.txt").read_text()),
+        rings=lib.parse_rings((VETH / "ethtool-g.txt").read_text()),
+        coalesce=lib.parse_coalesce((VETH / "ethtool-c.txt").read_text()),
         cpus_online=[0, 1],
         vcpus=2,
         sysfs_writable=False,
@@ -328,6 +329,13 @@ def container_facts():
         sysctl[name] = {"exists": exists, "writable": False, "value": state["value"] if exists else None}
     facts["sysctl"] = sysctl
     return facts
+
+
+def test_lab_veth_recordings_parse():
+    facts = container_facts()
+    assert facts["driver"]["driver"] == "veth" and facts["driver"]["bus_info"] is None
+    assert facts["channels"]["max"] == {"rx": 2, "tx": 2, "other": None, "combined": None}
+    assert facts["rings"] is None and facts["coalesce"] is None
 
 
 def test_container_skips_everything_host_wide_and_never_fails():
