@@ -544,6 +544,53 @@ def _verify_secondary(api, target, to_add, to_remove, moved_from, wait_timeout):
     return eni_secondary(enis[target])
 
 
+def take_secondary_ip(client, address, eni_id, vpc_id, wait_timeout=DEFAULT_WAIT_TIMEOUT):
+    """The takeover of a failover agent: move ``address`` onto ``eni_id`` now, then prove it moved.
+
+    Two API calls when EC2 is quick: ``AssignPrivateIpAddresses`` with reassignment (EC2 moves the
+    address, and an Elastic IP on it, from whichever ENI holds it in one step; assigning an address the
+    ENI already holds changes nothing), then reads of the address's holders in ``vpc_id`` until
+    ``eni_id`` is the only one, polling with bounded jittered backoff until ``wait_timeout``. It skips
+    :func:`ensure_secondary_ips`' reads before the change: the caller has validated the address and the
+    ENI once beforehand (``ensure_secondary_ips`` in check mode with ``allow_reassignment``), and a
+    takeover cannot wait for checks whose answer does not change. Returns ``network_interface_id``,
+    ``address`` and ``holders`` (the ENIs holding it at the end: ``[eni_id]``).
+    """
+    api = _api(client)
+    address = parse_ipv4(address)
+    _check_id(eni_id, "eni-", "network interface ID")
+    _check_id(vpc_id, "vpc-", "VPC ID")
+    if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, (int, float)) or wait_timeout <= 0:
+        raise FloatingIpError("invalid wait_timeout %r: use a positive number of seconds" % (wait_timeout,), "invalid")
+    api.call(
+        "assign_private_ip_addresses", NetworkInterfaceId=eni_id, PrivateIpAddresses=[address], AllowReassignment=True
+    )
+
+    holders = wait_for(
+        api,
+        lambda: _holder_ids(api, vpc_id, address),
+        lambda found: found == [eni_id],
+        wait_timeout,
+        "%s to be on %s and on no other interface" % (address, eni_id),
+        lambda found: "held by %s" % (", ".join(found) or "no interface"),
+    )
+    return {"network_interface_id": eni_id, "address": address, "holders": holders}
+
+
+def _holder_ids(api, vpc_id, address):
+    """The IDs of every ENI in ``vpc_id`` holding ``address`` (one call), sorted."""
+    answer = api.call(
+        "describe_network_interfaces",
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "addresses.private-ip-address", "Values": [address]},
+        ],
+    )
+    return sorted(
+        eni["NetworkInterfaceId"] for eni in answer.get("NetworkInterfaces", []) if address in eni_addresses(eni)
+    )
+
+
 # -- Elastic IPs -------------------------------------------------------------------------------
 
 

@@ -308,6 +308,8 @@ class Agent:
                 )
             self.settings["private_ip"] = own
         self.refresh_client(force=True)
+        if self.settings["mode"] == "secondary_ip":
+            self.validate()
         if self.settings["mode"] == "elastic_ip":
             try:
                 found = floating_ip.find_eip(
@@ -327,6 +329,28 @@ class Agent:
             endpoint=self.settings["endpoint_url"] or "aws",
             ms=self.elapsed_ms(started),
         )
+
+    def validate(self):
+        """Check once, read-only, that the address can be taken onto this ENI (the library's checks).
+
+        A permanent problem (outside the subnet, a primary address elsewhere, permission denied) stops the
+        agent loudly at start, not at the first failover; an unreachable API is only logged.
+        """
+        try:
+            floating_ip.ensure_secondary_ips(
+                self._api(self.clock() + self.settings["takeover_timeout"]),
+                [self.settings["address"]],
+                eni_id=self.interface["interface_id"],
+                device_index=None,
+                allow_reassignment=True,
+                check_mode=True,
+            )
+        except floating_ip.FloatingIpError as exc:
+            if exc.kind in PERMANENT_KINDS and exc.kind != "not_found":
+                raise AgentError("the floating address cannot be taken here: %s" % exc) from None
+            self.journal.log(WARNING, "could not validate the floating address yet", kind=exc.kind, error=exc)
+        except _DeadlinePassed:
+            self.journal.log(WARNING, "could not validate the floating address yet", kind="timeout")
 
     def refresh_client(self, force=False):
         """A new client when the credentials are due for renewal (or ``force``)."""
@@ -374,8 +398,7 @@ class Agent:
                         INFO,
                         "takeover step",
                         attempt=attempts,
-                        calls=len(api.calls),
-                        changed=result["changed"],
+                        calls=" ".join(api.calls),
                         ms=self.elapsed_ms(attempt_started),
                     )
                     break
@@ -434,18 +457,17 @@ class Agent:
             "errors": errors,
         }
         if failure is None:
-            status["changed"] = result["changed"]
             status["verified"] = True
             if self.settings["mode"] == "secondary_ip":
-                status["moved_from"] = result.get("moved_from") or {}
+                status["holders"] = result["holders"]
             else:
+                status["changed"] = result["changed"]
                 status["previous"] = result.get("previous")
             self.journal.log(
                 NOTICE,
                 "takeover verified",
                 reason=reason,
                 target=self.target(),
-                changed=result["changed"],
                 attempts=attempts,
                 calls=len(calls),
                 ms=status["duration_ms"],
@@ -470,15 +492,9 @@ class Agent:
     def _ensure(self, api, wait_timeout):
         own_eni = self.interface["interface_id"]
         if self.settings["mode"] == "secondary_ip":
-            return floating_ip.ensure_secondary_ips(
-                api,
-                [self.settings["address"]],
-                eni_id=own_eni,
-                device_index=None,
-                state="present",
-                allow_reassignment=True,
-                wait=True,
-                wait_timeout=wait_timeout,
+            # Validated once in prepare(); now only the move and its proof (two calls when EC2 is quick).
+            return floating_ip.take_secondary_ip(
+                api, self.settings["address"], own_eni, self.interface["vpc_id"], wait_timeout=wait_timeout
             )
         return floating_ip.ensure_eip(
             api,

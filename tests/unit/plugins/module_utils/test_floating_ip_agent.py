@@ -223,6 +223,12 @@ def test_a_burst_of_our_states_is_coalesced_to_the_last():
 # -- takeovers -----------------------------------------------------------------------------------
 
 
+def test_an_address_outside_the_subnet_stops_the_agent_at_start(tmp_path, pair, aws_url):
+    with pytest.raises(AgentError, match="cannot be taken here"):
+        make_agent(tmp_path, pair.a, aws_url, address="10.255.9.9")
+    assert pair.holders() == [pair.b.eni]
+
+
 def test_identity_and_credentials_come_from_imds(tmp_path, pair, aws_url):
     seen = {}
 
@@ -244,10 +250,9 @@ def test_master_takes_the_secondary_ip_verified(tmp_path, pair, aws_url):
     agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
     status = agent.handle('INSTANCE "VI_edge1" MASTER 150\n')
     assert status["result"] == "ok" and status["verified"] is True
-    assert status["changed"] is True
-    assert status["moved_from"] == {pair.vip: pair.b.eni}
-    assert "assign_private_ip_addresses" in status["api_calls"]
-    assert "unassign_private_ip_addresses" not in status["api_calls"]  # never a window without the address
+    assert status["holders"] == [pair.a.eni]
+    # the move and its proof: never an unassign first (no window without the address), no reads before
+    assert status["api_calls"] == ["assign_private_ip_addresses", "describe_network_interfaces"]
     assert pair.holders() == [pair.a.eni]
     assert status_of(agent)["result"] == "ok"
     assert agent.holds() is True
@@ -258,10 +263,9 @@ def test_master_takes_the_secondary_ip_verified(tmp_path, pair, aws_url):
 def test_a_second_takeover_changes_nothing(tmp_path, pair, aws_url):
     agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip)
     agent.state = "MASTER"
-    assert agent.takeover("first")["changed"] is True
-    again = agent.takeover("again")
-    assert again["result"] == "ok" and again["changed"] is False
-    assert again["api_calls"] == ["describe_network_interfaces"]
+    assert agent.takeover("first")["result"] == "ok"
+    again = agent.takeover("again")  # EC2 accepts assigning an address the ENI holds: nothing moves
+    assert again["result"] == "ok" and again["holders"] == [pair.a.eni]
     assert pair.holders() == [pair.a.eni]
 
 
@@ -287,7 +291,6 @@ def test_two_agents_on_one_node_at_once_both_end_verified(tmp_path, pair, aws_ur
     for thread in threads:
         thread.join()
     assert {r["result"] for r in results.values()} == {"ok"}
-    assert sorted(r["changed"] for r in results.values()) == [False, True]  # the lock serialised them
     assert pair.holders() == [pair.a.eni]
 
 
@@ -354,7 +357,7 @@ def test_permission_errors_fail_at_once_and_loudly(tmp_path, pair, aws_url):
     agent.settings["address"] = outside
     status = agent.takeover("became MASTER")
     assert status["result"] == "failed" and status["attempts"] == 1
-    assert status["error"]["kind"] == "not_in_subnet"
+    assert status["error"]["kind"] == "invalid"
     assert any(p == CRIT and "TAKEOVER FAILED" in t for p, t in agent.journal.lines)
     assert status_of(agent)["result"] == "failed"
 
