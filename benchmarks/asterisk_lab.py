@@ -109,7 +109,7 @@ class Bed:
                 "-mp", "16000", "-rtp_echo", "-nostdin",
             ],
         )  # fmt: skip
-        for _ in range(50):
+        for _unused in range(50):
             main_pid = run_in(host, ["systemctl", "show", unit, "--property=MainPID", "--value"]).stdout.strip()
             if main_pid not in ("", "0"):
                 return Process(host, int(main_pid))

@@ -75,7 +75,7 @@ CONFIGS = (
 
 def step(lab, config: tuple, rate: int, tag: str) -> tuple[bool, dict, str]:
     """One step of ``rate`` calls/s through the edge of ``config``: (clean, metrics, why it failed)."""
-    label, _, edge_name, authenticated, domain, _ = config
+    label, _unused, edge_name, authenticated, domain, _unused = config
     edge = getattr(lab, edge_name)
     ours = label != "stock"
     if not ours:
@@ -185,7 +185,7 @@ def run() -> list[dict]:
             for config, search in searches.items():
                 found[config[0]].append(search.clean)
     summaries = []
-    for label, system, _, _, _, prefix in CONFIGS:
+    for label, system, _unused, _unused, _unused, prefix in CONFIGS:
         rounds = found[label]
         metrics = {"sustained_cps": min(rounds), "round1_cps": rounds[0], "round2_cps": rounds[1]}
         summaries.append(

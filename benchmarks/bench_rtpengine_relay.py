@@ -66,7 +66,7 @@ def run() -> list[dict]:
                 prefix = f"bench{step}"
                 spec = lab.plan(calls, relayed, prefix)
                 before = lab.relay_cpu_seconds() if relayed else None
-                caller, callee, _ = lab.run_load(spec, SECONDS)
+                caller, callee, _unused = lab.run_load(spec, SECONDS)
                 cpu = lab.relay_cpu_seconds() - before if relayed else None
                 if relayed:
                     lab.delete(calls, prefix)

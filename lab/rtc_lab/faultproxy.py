@@ -26,7 +26,6 @@ import http.client
 import logging
 import random
 import signal
-import socketserver
 import threading
 import time
 from collections import Counter
@@ -169,7 +168,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, sock, faults: Faults, upstream: str):
         self.faults, self.upstream = faults, urlsplit(upstream)
-        socketserver.TCPServer.__init__(self, sock.getsockname()[:2], _Handler, bind_and_activate=False)
+        super().__init__(sock.getsockname()[:2], _Handler, bind_and_activate=False)
         self.socket.close()
         self.socket = sock
         self.server_address = sock.getsockname()[:2]

@@ -43,7 +43,7 @@ def read_node(name: str, vip: str) -> dict:
     )
     if done.returncode != 0:
         return {"up": False, "vip": False, "state": None, "result": None}
-    addresses, _, status_text = done.stdout.partition("--- status\n")
+    addresses, _unused, status_text = done.stdout.partition("--- status\n")
     try:
         status = json.loads(status_text) if status_text.strip() else {}
     except ValueError:

@@ -627,7 +627,7 @@ class Agent:
         next_check = self.clock() + self.settings["check_interval"]
         try:
             while not (stop and stop()):
-                ready, _, _ = select.select([fd], [], [], min(0.1, self.settings["check_interval"]))
+                ready, _unused, _unused = select.select([fd], [], [], min(0.1, self.settings["check_interval"]))
                 if ready:
                     pending += os.read(fd, 65536)
                     lines = pending.split(b"\n")
@@ -713,7 +713,7 @@ def read_keepalived_state(instance, pid_file, data_file, clock=time.monotonic, s
     ours = False
     with open(data_file, encoding="utf-8", errors="replace") as handle:
         for line in handle:
-            key, _, value = line.strip().partition(" = ")
+            key, _unused, value = line.strip().partition(" = ")
             if key == "VRRP Instance":
                 ours = value == instance
             elif ours and key == "State" and value in KNOWN_STATES:

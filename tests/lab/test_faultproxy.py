@@ -88,7 +88,7 @@ def test_shares_follow_the_seeded_draw(proxy):
     fault = proxy(throttle=0.3, error=0.2)
     through = client(fault.url)
     outcomes = []
-    for _ in range(60):
+    for _unused in range(60):
         try:
             through.describe_availability_zones()
             outcomes.append("ok")

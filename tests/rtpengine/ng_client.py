@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A small client for rtpengine's ng control protocol and a plain RTP endpoint, standard library only.
 
 The ng protocol is what Kamailio's rtpengine module speaks: one UDP datagram per request,
@@ -104,7 +103,7 @@ def _decode(data, pos):
 
 
 def parse_hostport(text):
-    host, _, port = text.rpartition(":")
+    host, _unused, port = text.rpartition(":")
     return host, int(port)
 
 
@@ -124,7 +123,7 @@ def ng_request(server, request, timeout=2.0, source=None):
                 data = sock.recv(65535)
             except socket.timeout as exc:
                 raise TimeoutError(f"no ng reply from {server[0]}:{server[1]} within {timeout}s") from exc
-            got_cookie, _, body = data.partition(b" ")
+            got_cookie, _unused, body = data.partition(b" ")
             if got_cookie == cookie:
                 return bdecode(body)
 
@@ -158,7 +157,7 @@ def rtp_endpoint(bind, to, count, pt, ptime_ms, payload_size, ssrc, start_delay,
                 return
             if len(data) < RTP_HEADER.size or data[0] >> 6 != 2:
                 continue
-            _, marker_pt, _, _, their_ssrc = RTP_HEADER.unpack_from(data)
+            _unused, marker_pt, _unused, _unused, their_ssrc = RTP_HEADER.unpack_from(data)
             rpt = str(marker_pt & 0x7F)
             src = f"{source[0]}:{source[1]}"
             received["packets"] += 1
@@ -268,7 +267,7 @@ def load(spec, seconds, ptime_ms, payload_size, start_delay, linger):
     def drain(until):
         while True:
             remaining = until - time.monotonic()
-            for key, _ in selector.select(max(remaining, 0)):
+            for key, _unused in selector.select(max(remaining, 0)):
                 stream = streams[key.data]
                 while True:
                     try:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A minimal SIP-over-UDP client for lab tests: REGISTER with digest authentication, and OPTIONS.
 
 Prints one JSON object: every response received, in order, as status, reason and header names (and the
@@ -26,7 +25,7 @@ def parse(data):
         raise ValueError("not a SIP response: %r" % head[0])
     headers = {}
     for line in head[1:]:
-        name, _, value = line.partition(":")
+        name, _unused, value = line.partition(":")
         headers.setdefault(name.strip().lower(), []).append(value.strip())
     return int(match.group(1)), match.group(2), headers
 
@@ -87,7 +86,7 @@ def register(args):
     client = Client(args.edge, args.port, args.timeout)
     ruri = "sip:%s" % args.domain
     answers = [client.request("REGISTER", ruri, args.user, args.domain, 1, "Expires: %d\r\n" % args.expires)]
-    status, _, headers = answers[-1]
+    status, _unused, headers = answers[-1]
     if status == 401:
         challenge = headers["www-authenticate"][0]
         realm = re.search(r'realm="([^"]*)"', challenge).group(1)

@@ -256,7 +256,7 @@ def test_master_takes_the_secondary_ip_verified(tmp_path, pair, aws_url):
     assert pair.holders() == [pair.a.eni]
     assert status_of(agent)["result"] == "ok"
     assert agent.holds() is True
-    texts = [text for _, text in agent.journal.lines]
+    texts = [text for _unused, text in agent.journal.lines]
     assert any(text.startswith("takeover verified") and "ms=" in text for text in texts)
 
 
@@ -378,7 +378,7 @@ def test_takeover_completes_and_verifies_under_faults(tmp_path, pair, aws_url, p
     proxy = proxies(**faults)
     a = make_agent(tmp_path, pair.a, proxy.url, address=pair.vip)
     b = make_agent(tmp_path, pair.b, proxy.url, address=pair.vip)
-    for _ in range(3):  # back and forth: each takeover verified, the address on exactly one ENI
+    for _unused in range(3):  # back and forth: each takeover verified, the address on exactly one ENI
         for agent, node in ((a, pair.a), (b, pair.b)):
             status = agent.handle('INSTANCE "VI_edge1" MASTER 150')
             assert status["result"] == "ok", status
@@ -424,14 +424,14 @@ def test_the_service_loop_reads_keepalived_fifo(tmp_path, pair, aws_url):
     thread = threading.Thread(target=agent.run, kwargs={"stop": done.is_set})
     thread.start()
     try:
-        for _ in range(100):
+        for _unused in range(100):
             if os.path.exists(fifo):
                 break
             threading.Event().wait(0.02)
         writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
         os.write(writer, b'INSTANCE "VI_edge1" BACKUP 150\n')
         os.close(writer)
-        for _ in range(100):
+        for _unused in range(100):
             if agent.state == "BACKUP":
                 break
             threading.Event().wait(0.05)
@@ -440,7 +440,7 @@ def test_the_service_loop_reads_keepalived_fifo(tmp_path, pair, aws_url):
         os.mkfifo(fifo, 0o600)
         keepalived = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
         os.write(keepalived, b'INSTANCE "VI_edge1" MASTER 150\n')
-        for _ in range(200):
+        for _unused in range(200):
             if agent.last is not None:
                 break
             threading.Event().wait(0.05)
