@@ -26,6 +26,8 @@ import time
 import uuid
 from pathlib import Path
 
+from . import lab_slot
+
 ROOT = Path(__file__).resolve().parent.parent
 SLOT = 4
 GATEWAY = f"10.{89 + SLOT}.0.1"
@@ -34,14 +36,6 @@ PROXY_PORT = 5900 + SLOT
 NODES = {"ka-a1": "10.93.1.61", "ka-a2": "10.93.1.62"}
 VIP = "10.93.1.60"
 PROBE_INTERVAL = 0.05
-ENV = {
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-    "ANSIBLE_NOCOLOR": "1",
-}
 
 
 def sh(*argv: str, check: bool = True, timeout: float = 60, input_text: str | None = None) -> str:
@@ -106,7 +100,7 @@ class Prober(threading.Thread):
     def gap(self, since: float, until: float) -> float | None:
         """Seconds from the first unanswered probe sent after ``since`` to the next answered one."""
         probes = [(t, self.answered.get(c)) for t, c in self.sent if since <= t <= until]
-        first_lost = next((i for i, (_, answer) in enumerate(probes) if answer is None), None)
+        first_lost = next((i for i, (_unused, answer) in enumerate(probes) if answer is None), None)
         if first_lost is None:
             return 0.0
         back = next((t for t, answer in probes[first_lost:] if answer is not None), None)
@@ -115,7 +109,7 @@ class Prober(threading.Thread):
     def answering_since(self, since: float) -> bool:
         """Whether the last few probes sent after ``since`` (older than 0.3 s) were answered."""
         recent = [(t, c) for t, c in self.sent if since <= t <= time.monotonic() - 0.3][-4:]
-        return len(recent) == 4 and all(c in self.answered for _, c in recent)
+        return len(recent) == 4 and all(c in self.answered for _unused, c in recent)
 
 
 class AwsWatch(threading.Thread):
@@ -321,7 +315,7 @@ class Lab:
 
 
 def molecule(*args: str, timeout: float = 1500) -> None:
-    env = dict(os.environ, **ENV)
+    env = lab_slot.environment(SLOT)
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}"
     done = subprocess.run(
         ["molecule", *args, "-s", "keepalived"],
@@ -337,7 +331,7 @@ def running():
     import sys
 
     sys.path.insert(0, str(ROOT / "lab"))
-    os.environ.update(ENV)
+    os.environ.update(lab_slot.environment(SLOT))
     try:
         molecule("create")
         molecule("prepare")

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import lab_slot
+
 ROOT = Path(__file__).resolve().parents[1]
 LAB_DIR = ROOT / "benchmarks" / "kamailio_lab"
 SLOT = "7"
@@ -32,24 +34,9 @@ ADDRESS = {
 }
 USER, PASSWORD, DOMAIN = "bench", "bench-lab-secret-1", "rtc.lab"  # as in kamailio_lab/hosts.yml
 EXTENSION = "1000"  # not a PSTN number: the edge sends the call to its PBX pool
-LOCK = Path(f"/run/rtc-lab-{SLOT}.bench.lock")
+LOCK = lab_slot.lock_path(SLOT)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PLAYBOOK_TIMEOUT = 1200
-
-
-def _env() -> dict:
-    venv = Path(sys.executable).parent
-    return {
-        **os.environ,
-        "PATH": f"{venv}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "RTC_LAB_SLOT": SLOT,
-    }
 
 
 def playbook(name: str) -> None:
@@ -60,7 +47,13 @@ def playbook(name: str) -> None:
         str(LAB_DIR / name),
     ]
     proc = subprocess.run(
-        argv, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
+        argv,
+        cwd=ROOT,
+        env=lab_slot.environment(SLOT),
+        capture_output=True,
+        text=True,
+        timeout=PLAYBOOK_TIMEOUT,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed (rc {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
@@ -96,7 +89,7 @@ def cpu_seconds(container: str) -> dict[str, float]:
     for line in podman(container, "sh", "-c", script).stdout.splitlines():
         if ")" not in line:
             continue
-        head, _, tail = line.rpartition(")")
+        head, _unused, tail = line.rpartition(")")
         comm = head.partition("(")[2]
         fields = tail.split()
         totals[comm] = totals.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK

@@ -17,36 +17,23 @@ import sys
 import time
 from pathlib import Path
 
+from . import lab_slot
+
 ROOT = Path(__file__).resolve().parents[1]
 SLOT = "2"
 RELAY, CALLER, CALLEE = "rtpe-relay-a1", "rtpe-edge-a1", "rtpe-callee-b1"
 RELAY_IP, CALLER_IP, CALLEE_IP = "10.91.1.41", "10.91.1.42", "10.91.2.42"
 EIP = "203.0.113.41"  # the scenario's stand-in Elastic IP (inventory), mapped back by the caller's NAT
 NG = f"{RELAY_IP}:2223"
-LOCK = Path(f"/run/rtc-lab-{SLOT}.bench.lock")
+LOCK = lab_slot.lock_path(SLOT)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _env() -> dict:
-    venv = Path(sys.executable).parent
-    return {
-        **os.environ,
-        "PATH": f"{venv}:{os.environ.get('PATH', '')}",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "RTC_LAB_SLOT": SLOT,
-    }
 
 
 def molecule(action: str) -> None:
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("molecule")), action, "-s", "rtpengine"],
         cwd=ROOT,
-        env=_env(),
+        env=lab_slot.environment(SLOT),
         capture_output=True,
         text=True,
         timeout=900,
