@@ -22,7 +22,7 @@ export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup host venv lint sanity units integration molecule test lab lab-destroy bench build changelog clean
+.PHONY: help setup host venv lint sanity units integration molecule molecule-asterisk-source test lab lab-destroy bench build changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,8 +59,12 @@ units: setup ## unit tests of plugins and of the lab stand-ins; repository consi
 integration: setup ## modules and action groups against a local AWS endpoint
 	tests/integration/run
 
-molecule: setup ## every molecule scenario (the lab end to end, the images)
-	molecule test --all
+molecule: setup ## every molecule scenario, two at a time in their own lab slots (lab/bin/molecule-all)
+	lab/bin/molecule-all
+
+molecule-asterisk-source: setup ## asterisk scenario with Asterisk built from a pinned tarball (needs downloads.asterisk.org; not in CI)
+	@test -n "$(ASTERISK_SHA256)" || { echo "usage: make $@ ASTERISK_SHA256=<sha256 of the Asterisk tarball>" >&2; exit 2; }
+	RTC_ASTERISK_INSTALL_METHOD=source RTC_ASTERISK_SOURCE_SHA256=sha256:$(ASTERISK_SHA256) molecule test -s asterisk
 
 test: lint sanity units integration molecule ## everything CI runs
 	@echo "make test: lint, sanity, units, integration and molecule passed"
