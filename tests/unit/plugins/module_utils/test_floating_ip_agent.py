@@ -11,6 +11,7 @@ state read independently: the address on the new owner's ENI and on no other.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -424,11 +425,18 @@ def test_the_service_loop_reads_keepalived_fifo(tmp_path, pair, aws_url):
     thread = threading.Thread(target=agent.run, kwargs={"stop": done.is_set})
     thread.start()
     try:
-        for _unused in range(100):
-            if os.path.exists(fifo):
+        # The FIFO exists before the agent has it open for reading; until then a non-blocking writer
+        # gets ENXIO (seen under load), so wait for the reader, bounded.
+        writer = None
+        for _unused in range(250):
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
                 break
-            threading.Event().wait(0.02)
-        writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                if error.errno not in (errno.ENOENT, errno.ENXIO):
+                    raise
+                threading.Event().wait(0.02)
+        assert writer is not None, "the agent never opened its FIFO for reading"
         os.write(writer, b'INSTANCE "VI_edge1" BACKUP 150\n')
         os.close(writer)
         for _unused in range(100):
