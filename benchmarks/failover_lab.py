@@ -1,7 +1,7 @@
 """The keepalived scenario's lab (slot 4) driven for the failover benchmark.
 
 ``running()`` brings up molecule/keepalived (create, prepare, converge: two edge nodes with keepalived,
-the failover agent and a SIPp OPTIONS responder, the AWS endpoint and IMDSv2 stand-in of slot 4) and
+the failover agent and Kamailio (roles/kamailio), the AWS endpoint and IMDSv2 stand-in of slot 4) and
 destroys it afterwards. On it:
 
 * :class:`Prober` sends a real SIP OPTIONS to the VIP every 50 ms from the controller (which sits on
@@ -65,11 +65,11 @@ class Prober(threading.Thread):
     def _options(self, call_id: str, seq: int) -> bytes:
         branch = "z9hG4bK" + uuid.uuid4().hex[:16]
         return (
-            f"OPTIONS sip:{VIP}:5060 SIP/2.0\r\n"
+            f"OPTIONS sip:monitor@{VIP}:5060 SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {GATEWAY}:{self.port};branch={branch}\r\n"
             "Max-Forwards: 70\r\n"
             f"From: <sip:bench@{GATEWAY}>;tag={call_id[:8]}\r\n"
-            f"To: <sip:{VIP}:5060>\r\n"
+            f"To: <sip:monitor@{VIP}:5060>\r\n"
             f"Call-ID: {call_id}\r\n"
             f"CSeq: {seq} OPTIONS\r\n"
             f"Contact: <sip:bench@{GATEWAY}:{self.port}>\r\n"

@@ -8,7 +8,8 @@ takeover, and the AWS endpoint shows the VIP on that node's ENI and on no other.
     pairstate.py --endpoint URL --vip IP --node ka-a1=10.93.1.61 --node ka-a2=10.93.1.62 COMMAND
 
 COMMAND: ``snapshot`` (print one reading), ``settle --timeout S [--owner NAME] [--not-owner NAME]`` (wait
-until settled; print the reading and the seconds it took; exit 1 if it never settles), ``steady
+until settled; print the reading, the seconds it took and the trail of readings -- elapsed, read time,
+owners on interfaces, agents reporting MASTER, ENIs in AWS; exit 1 if it never settles), ``steady
 --seconds S`` (read for S seconds; exit 1 if the owner ever changes or the pair is ever unsettled),
 ``masters --timeout S`` (wait until every node's agent reports MASTER: the split brain of a VRRP cut).
 ``--run CMD`` (repeatable) runs a fault or a repair first; the clock starts when the last one returned.
@@ -137,9 +138,15 @@ def main(argv: list[str] | None = None) -> int:
         emit(pair.snapshot())
         return 0
     if args.command in ("settle", "masters"):
+        trail = []  # every reading, compact: where the time went when a case is slow
         while True:
             reading = pair.snapshot()
             reading["elapsed_s"] = round(time.monotonic() - started, 3)
+            trail.append(
+                [reading["elapsed_s"], reading["read_s"], reading["owners_on_interface"], reading["masters"],
+                 reading["aws_holders"]]
+            )  # fmt: skip
+            reading["trail"] = trail[-40:]
             if args.command == "masters":
                 ok = reading["masters"] == sorted(pair.nodes)
             else:

@@ -265,7 +265,15 @@ class Agent:
     CREDENTIALS_MARGIN = 600.0  # renew credentials this many seconds before they expire
 
     def __init__(
-        self, settings, imds_client=None, client_factory=None, journal=None, clock=None, sleep=None, wall=None
+        self,
+        settings,
+        imds_client=None,
+        client_factory=None,
+        journal=None,
+        clock=None,
+        sleep=None,
+        wall=None,
+        address_is_local=None,
     ):
         self.settings = settings
         self.imds = imds_client or imds.ImdsClient(settings["imds_endpoint"], timeout=1.0, retries=2)
@@ -274,6 +282,7 @@ class Agent:
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
         self.wall = wall or time.time
+        self.address_is_local = address_is_local or is_local_address
         self.identity = None
         self.interface = None
         self.client = None
@@ -591,6 +600,27 @@ class Agent:
             self.reclaims += 1
         return self.takeover("reconcile")
 
+    def notice_missed_master(self):
+        """Not MASTER by our count, yet keepalived has put the floating address on this node: ask keepalived.
+
+        keepalived adds the address when it becomes MASTER and writes the change to the notify FIFO. Should
+        that line never arrive (in the lab, once, a keepalived restarted and reloaded within a second wrote
+        none), the address would stay on the peer's ENI while this node answers for it; this check (one read
+        of /proc/net/fib_trie) turns such a miss into a takeover within a check interval.
+        Same-AZ pairs only: in the Elastic IP mode there is no local floating address to see.
+        """
+        if self.settings["mode"] != "secondary_ip" or self.state in TAKE_STATES:
+            return None
+        if not self.address_is_local(self.settings["address"]):
+            return None
+        self.journal.log(
+            WARNING,
+            "keepalived holds the floating address but no MASTER notification arrived: asking keepalived",
+            state=self.state or "-",
+            target=self.target(),
+        )
+        return self.sync_state()
+
     # -- keepalived events ------------------------------------------------------------------------
 
     def handle(self, line):
@@ -644,6 +674,7 @@ class Agent:
                     continue
                 if self.clock() >= next_check:
                     next_check = self.clock() + self.settings["check_interval"]
+                    self.notice_missed_master()
                     self.reconcile()
                     try:
                         self.refresh_client()
@@ -677,6 +708,20 @@ class Agent:
     def _open_fifo(self):
         fd = open_fifo(self.settings["fifo"])
         return fd, os.fstat(fd).st_ino
+
+
+def is_local_address(address, fib_trie="/proc/net/fib_trie"):
+    """Whether ``address`` is assigned to an interface of this host: the kernel's routing table lists
+    it as a ``/32 host LOCAL`` entry. (A test bind would not do: ``ip_nonlocal_bind`` lets any address bind.)"""
+    try:
+        with open(fib_trie, encoding="ascii", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return False
+    for index, line in enumerate(lines[:-1]):
+        if line.strip() == "|-- " + address and lines[index + 1].strip() == "/32 host LOCAL":
+            return True
+    return False
 
 
 def _inode(path):

@@ -497,6 +497,55 @@ def test_a_restarted_agent_learns_keepalived_state_and_acts(tmp_path, pair, aws_
     assert pair.holders() == [pair.a.eni]
 
 
+@pytest.fixture
+def fake_keepalived(tmp_path):
+    """A process that dumps keepalived's SIGUSR1 data (our instance MASTER): (pid file, data file)."""
+    data = tmp_path / "keepalived.data"
+    child = subprocess.Popen([sys.executable, "-c", FAKE_KEEPALIVED, str(data)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        pid_file = tmp_path / "keepalived.pid"
+        pid_file.write_text("%d\n" % child.pid)
+        yield str(pid_file), str(data)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_missed_master_notification_is_noticed_from_the_local_address(tmp_path, pair, aws_url, fake_keepalived):
+    pid_file, data = fake_keepalived
+    local = {"yes": False}
+    agent = make_agent(
+        tmp_path, pair.a, aws_url, address=pair.vip, keepalived_pid_file=pid_file, keepalived_data_file=data
+    )
+    agent.address_is_local = lambda address: local["yes"] and address == pair.vip
+    agent.handle('INSTANCE "VI_edge1" BACKUP 100')
+    assert agent.notice_missed_master() is None  # the address is not here: nothing to ask
+    assert pair.holders() == [pair.b.eni]
+    local["yes"] = True  # keepalived added it, but its MASTER line never reached the FIFO
+    status = agent.notice_missed_master()
+    assert agent.state == "MASTER"
+    assert status["result"] == "ok" and status["verified"] is True
+    assert pair.holders() == [pair.a.eni]
+    assert "no MASTER notification arrived" in agent.journal.stream.getvalue()
+    assert agent.notice_missed_master() is None  # MASTER now: nothing more to notice
+
+
+@pytest.mark.parametrize(
+    ("trie", "expected"),
+    [
+        ("  +-- 10.0.1.0/24 2 0 2\n     |-- 10.0.1.60\n        /32 host LOCAL\n", True),
+        ("  +-- 10.0.1.0/24 2 0 2\n     |-- 10.0.1.60\n        /32 link UNICAST\n", False),
+        ("     |-- 10.0.1.61\n        /32 host LOCAL\n", False),
+    ],
+)
+def test_local_addresses_are_read_from_the_kernel_routing_table(tmp_path, trie, expected):
+    table = tmp_path / "fib_trie"
+    table.write_text(trie)
+    assert agent_mod.is_local_address("10.0.1.60", str(table)) is expected
+    assert agent_mod.is_local_address("10.0.1.60", str(tmp_path / "missing")) is False
+
+
 def test_without_keepalived_the_state_stays_unknown(tmp_path, pair, aws_url):
     agent = make_agent(tmp_path, pair.a, aws_url, address=pair.vip, keepalived_pid_file=str(tmp_path / "none.pid"))
     assert agent.sync_state() is None
