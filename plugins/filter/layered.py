@@ -18,12 +18,12 @@ description:
     C(<role>_x + <role>_group_x + <role>_host_x), so that group_vars and host_vars add to the defaults
     instead of replacing them.
   - This filter merges those layers into one list. Items are dicts identified by O(key); an item in a
-    later layer replaces the whole item of the same key from an earlier one, and an item with
-    C(state=absent) removes it. The result keeps the order in which keys first appear, and its items have
-    no C(state).
+    later layer replaces the whole item of the same key from an earlier one (with O(merge), only the
+    fields it sets), and an item with C(state=absent) removes it. The result keeps the order in which
+    keys first appear, and its items have no C(state).
   - An item that is not a dict, lacks O(key), or has a C(state) other than V(present) or V(absent) is an
     error that names the item.
-positional: key, removed
+positional: key, removed, merge
 options:
   _input:
     description: The layers, a list of lists of dicts (earliest first).
@@ -38,6 +38,13 @@ options:
     description: Return instead the keys whose last layer says C(state=absent), for removing what exists.
     type: bool
     default: false
+  merge:
+    description:
+      - Combine an item with the earlier one of the same key field by field (later fields win) instead
+        of replacing it, so that a host layer can change one field of a group's item.
+      - An item removed by C(state=absent) and given again starts afresh.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -46,6 +53,12 @@ EXAMPLES = r"""
     destinations: >-
       {{ [kamailio_dispatcher_destinations, kamailio_group_dispatcher_destinations,
           kamailio_host_dispatcher_destinations] | rtc.ec2_fleet.layered('uri') }}
+
+- name: Let the host's layer change one field of a user the group defines
+  ansible.builtin.set_fact:
+    endpoints: >-
+      {{ [asterisk_endpoints, asterisk_group_endpoints, asterisk_host_endpoints]
+         | rtc.ec2_fleet.layered('name', merge=true) }}
 """
 
 RETURN = r"""
@@ -58,7 +71,7 @@ _value:
 from ansible.errors import AnsibleFilterError  # noqa: E402
 
 
-def layered(layers, key, removed=False):
+def layered(layers, key, removed=False, merge=False):
     merged = {}
     absent = []
     for layer in layers:
@@ -68,13 +81,15 @@ def layered(layers, key, removed=False):
             state = item.get("state", "present")
             if state not in ("present", "absent"):
                 raise AnsibleFilterError("layered: state must be present or absent, not %r, in %r" % (state, item))
-            merged.pop(item[key], None)
+            earlier = merged.pop(item[key], {})
             if item[key] in absent:
                 absent.remove(item[key])
             if state == "absent":
                 absent.append(item[key])
             else:
-                merged[item[key]] = dict((k, v) for k, v in item.items() if k != "state")
+                fields = dict(earlier) if merge else {}
+                fields.update((k, v) for k, v in item.items() if k != "state")
+                merged[item[key]] = fields
     if removed:
         return absent
     # Keep first-appearance order of keys still present.

@@ -41,6 +41,18 @@ def test_present_again_after_absent_is_present():
     assert layered(layers, "uri", True) == []
 
 
+def test_merge_changes_only_the_fields_a_later_layer_sets():
+    group = [{"uri": "sip:a", "weight": 5}]
+    host = [{"uri": "sip:a", "az": "1c"}]
+    assert layered([ROLE, group, host], "uri", merge=True)[0] == {"uri": "sip:a", "az": "1c", "weight": 5}
+    assert layered([ROLE, group, host], "uri")[0] == {"uri": "sip:a", "az": "1c"}
+
+
+def test_merge_starts_afresh_after_absent():
+    layers = [ROLE, [{"uri": "sip:a", "state": "absent"}], [{"uri": "sip:a", "weight": 1}]]
+    assert layered(layers, "uri", merge=True)[0] == {"uri": "sip:a", "weight": 1}
+
+
 @pytest.mark.parametrize(
     "item, message",
     [

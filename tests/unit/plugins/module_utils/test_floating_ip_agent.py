@@ -473,30 +473,6 @@ time.sleep(30)
 """
 
 
-def test_a_restarted_agent_learns_keepalived_state_and_acts(tmp_path, pair, aws_url):
-    data = tmp_path / "keepalived.data"
-    child = subprocess.Popen([sys.executable, "-c", FAKE_KEEPALIVED, str(data)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "ready"
-        pid_file = tmp_path / "keepalived.pid"
-        pid_file.write_text("%d\n" % child.pid)
-        agent = make_agent(
-            tmp_path,
-            pair.a,
-            aws_url,
-            address=pair.vip,
-            keepalived_pid_file=str(pid_file),
-            keepalived_data_file=str(data),
-        )
-        status = agent.sync_state()
-    finally:
-        child.kill()
-        child.wait()
-    assert agent.state == "MASTER"
-    assert status["result"] == "ok"
-    assert pair.holders() == [pair.a.eni]
-
-
 @pytest.fixture
 def fake_keepalived(tmp_path):
     """A process that dumps keepalived's SIGUSR1 data (our instance MASTER): (pid file, data file)."""
@@ -510,6 +486,17 @@ def fake_keepalived(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_restarted_agent_learns_keepalived_state_and_acts(tmp_path, pair, aws_url, fake_keepalived):
+    pid_file, data = fake_keepalived
+    agent = make_agent(
+        tmp_path, pair.a, aws_url, address=pair.vip, keepalived_pid_file=pid_file, keepalived_data_file=data
+    )
+    status = agent.sync_state()
+    assert agent.state == "MASTER"
+    assert status["result"] == "ok"
+    assert pair.holders() == [pair.a.eni]
 
 
 def test_a_missed_master_notification_is_noticed_from_the_local_address(tmp_path, pair, aws_url, fake_keepalived):
