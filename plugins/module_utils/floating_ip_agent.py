@@ -604,9 +604,9 @@ class Agent:
         """Not MASTER by our count, yet keepalived has put the floating address on this node: ask keepalived.
 
         keepalived adds the address when it becomes MASTER and writes the change to the notify FIFO. Should
-        that line never arrive (in the lab, once, a keepalived restarted and reloaded within a second wrote
-        none), the address would stay on the peer's ENI while this node answers for it; this check (one read
-        of /proc/net/fib_trie) turns such a miss into a takeover within a check interval.
+        that line not arrive (once, in CI, a standby held the address while its agent still said BACKUP), the
+        address would stay on the peer's ENI while this node answers for it; this check (one read of
+        /proc/net/fib_trie) turns such a miss into a takeover within a check interval.
         Same-AZ pairs only: in the Elastic IP mode there is no local floating address to see.
         """
         if self.settings["mode"] != "secondary_ip" or self.state in TAKE_STATES:
