@@ -12,7 +12,7 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rtc-installed
 
-# Never let boto3 look for real credentials or probe a metadata service (DESIGN.md).
+# Never let boto3 look for real credentials or probe a metadata service (docs/lab.md).
 export AWS_EC2_METADATA_DISABLED := true
 export AWS_ACCESS_KEY_ID := testing
 export AWS_SECRET_ACCESS_KEY := testing
@@ -22,12 +22,12 @@ export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup host venv lint sanity units integration molecule molecule-asterisk-source test lab lab-destroy bench build changelog clean
+.PHONY: help setup host venv links lint sanity units integration molecule molecule-asterisk-source test lab lab-destroy bench build changelog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: host venv ## install what the lab and the tests need (idempotent)
+setup: host venv links ## install what the lab and the tests need (idempotent)
 
 host: ## host packages (podman, debootstrap, ...) and podman settings for this kernel
 	@lab/bin/setup-host
@@ -36,12 +36,18 @@ venv: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@[ -x $(BIN)/python ] || { $(PYTHON) -m venv $(VENV) || { lab/bin/setup-host && $(PYTHON) -m venv $(VENV); }; }
+	@echo "venv: installing requirements-dev.txt into .venv (a few minutes on a new machine)"
 	$(BIN)/python -m pip install -q --upgrade 'pip>=24,<26' 2> >(grep -v 'is ignored' >&2)
-	$(BIN)/python -m pip install -q -r requirements-dev.txt 2> >(grep -v 'is ignored' >&2)
-	mkdir -p .cache/collections/ansible_collections/rtc
-	ln -sfn $(CURDIR) .cache/collections/ansible_collections/rtc/ec2_fleet
-	lab/bin/ansible-test-bootstrap $(BIN)/python >/dev/null
+	$(BIN)/python -m pip install --progress-bar off -r requirements-dev.txt 2> >(grep -v 'is ignored' >&2) \
+	  | { grep --line-buffered -E '^(Collecting|Successfully installed)' | sed -u -E 's/^(Collecting [^ ]+) .*/\1/; s/^/  /' || true; }
 	touch $@
+
+# Made on every run, not once with the venv: they live outside it (.cache, ~/.ansible), so a venv that
+# outlived them (a removed .cache, a new home) must not leave the lab or sanity without them.
+links: $(STAMP)
+	@mkdir -p .cache/collections/ansible_collections/rtc
+	@ln -sfn $(CURDIR) .cache/collections/ansible_collections/rtc/ec2_fleet
+	@lab/bin/ansible-test-bootstrap $(BIN)/python >/dev/null
 
 lint: setup ## yamllint, ansible-lint (production profile), ruff, changelog fragments
 	yamllint --strict .
@@ -65,7 +71,8 @@ molecule: setup ## every molecule scenario, two at a time in their own lab slots
 molecule-asterisk-source: setup ## asterisk scenario with Asterisk 22.10.1 built from source (Debian's copy of the pinned release; ~13-18 min; not in CI)
 	lab/bin/asterisk-source-tarballs molecule test -s asterisk
 
-test: lint sanity units integration molecule ## everything CI runs
+test: setup ## everything CI runs: lint, sanity, units, integration, molecule; a time table at the end
+	@lab/bin/make-test lint sanity units integration molecule
 	@echo "make test: lint, sanity, units, integration and molecule passed"
 
 lab: setup ## bring up the lab and run playbooks/site.yml on it (idempotent)
@@ -80,7 +87,7 @@ bench: setup ## every benchmark; results in benchmarks/results/*.json, tables in
 bench-%: setup
 	$(BIN)/python -m benchmarks run $*
 
-build: setup ## the collection artifact (without tests, molecule, benchmarks, lab)
+build: venv links ## the collection artifact (without tests, molecule, benchmarks, lab)
 	ansible-galaxy collection build --force .
 
 changelog: setup ## lint changelog fragments
