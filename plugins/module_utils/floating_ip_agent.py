@@ -18,13 +18,18 @@ keepalived writes its state changes to a FIFO (``vrrp_notify_fifo``), one line p
   read back until the change shows. Nothing is ever taken away first, so there is no window without
   the address;
 * retries the whole takeover (it re-reads the state, so a call that failed after being applied is not
-  repeated blindly) with jittered backoff on throttling, 5xx and connection errors, bounded by
-  ``takeover_timeout``; a permanent error (permission denied, a wrong address) stops at once;
+  repeated blindly) with bounded jittered backoff on throttling, 5xx and connection errors, on a new
+  client (new connections) after a connection error, until the takeover is verified or keepalived
+  reports another state (the FIFO is read while it waits); past ``takeover_timeout`` it says so at
+  priority ``crit`` and goes on. A permanent error (permission denied, a wrong address) stops at once;
 * while MASTER, checks every ``check_interval`` seconds through instance metadata (free, not rate
   limited) that the address is still its own, and takes it back if not -- the split-brain repair that
   does not depend on hearing the other node;
 * logs every step with its duration to the journal (``<N>`` priority prefixes, read by systemd) and
-  writes the last result to a JSON status file; a failed takeover is logged at priority ``crit``.
+  writes a JSON status file at every step: on a state change before anything else, then before the
+  first attempt (``pending``), after every failed one (``retrying``, with the attempts and the last
+  error) and at the end (``ok``, ``failed``, ``interrupted``); ``holds_address`` is true only once the
+  address is verified as this node's. A failed takeover is logged at priority ``crit``.
 
 On ``BACKUP``, ``FAULT`` and ``STOP`` it changes nothing in AWS: the new master takes the address.
 
@@ -106,6 +111,10 @@ class AgentError(Exception):
 
 class _DeadlinePassed(Exception):
     """A backoff sleep would end after the takeover deadline (internal)."""
+
+
+class _Interrupted(Exception):
+    """keepalived reported a state of our instance (or the service is stopping) while a takeover waited (internal)."""
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -286,12 +295,21 @@ class Agent:
         self.identity = None
         self.interface = None
         self.client = None
+        self.credentials = None
         self.credentials_expire = None
         self.state = None
         self.last = None
+        self.holding = False  # the floating address verified as this node's (by a takeover, or seen in IMDS)
         self.public_ip = None
         self.absent_since = None
         self.reclaims = 0
+        # While run() serves keepalived: takeovers persist, and their waits read the FIFO (see _pause).
+        self.serving = False
+        self._stop = None
+        self._fifo = None
+        self._fifo_inode = None
+        self._fifo_pending = b""
+        self._lines = []  # lines read from the FIFO, not handled yet
 
     # -- preparation, done once and before any failover, so that a takeover starts at once --------
 
@@ -370,9 +388,29 @@ class Agent:
             credentials = read_credentials(self.imds)
         except imds.ImdsError as exc:
             raise AgentError("cannot read the instance profile's credentials: %s" % exc) from None
-        region = self.settings["region"] or self.identity["region"]
-        self.client = self.client_factory(self.settings, region, credentials)
+        self.credentials = credentials
         self.credentials_expire = _expiry(credentials)
+        self.client = self._new_client()
+
+    def _new_client(self):
+        return self.client_factory(self.settings, self.settings["region"] or self.identity["region"], self.credentials)
+
+    def renew_connection(self):
+        """A new client with the credentials in hand, the old one's connections closed (after a connection error).
+
+        Nothing of the old client's connection pool is used again: a kept-alive connection into a path that
+        went away costs a whole ``read_timeout`` before it is given up, and a new client also starts afresh
+        whatever else the old one held.
+        """
+        if self.credentials is None:
+            return
+        old, self.client = self.client, self._new_client()
+        close = getattr(old, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception as exc:  # pylint: disable=broad-except  # closing must never stop a takeover
+                self.journal.log(DEBUG, "closing the old client failed", error=exc)
 
     def target(self):
         if self.settings["mode"] == "secondary_ip":
@@ -384,89 +422,97 @@ class Agent:
 
     # -- takeover ---------------------------------------------------------------------------------
 
-    def takeover(self, reason):
-        """Take the floating address, verified; return the result (also written to the status file)."""
-        started, wall_started = self.clock(), self.wall()
-        deadline = started + self.settings["takeover_timeout"]
-        lock = self._lock()
-        waited = self.elapsed_ms(started)
-        attempts, calls, errors = 0, [], []
-        result = None
-        failure = None
-        try:
-            self.refresh_client()
-            while True:
-                attempts += 1
-                api = self._api(deadline)
-                remaining = deadline - self.clock()
-                attempt_started = self.clock()
-                try:
-                    result = self._ensure(api, max(remaining, 0.1))
-                    calls.extend(api.calls)
-                    self.journal.log(
-                        INFO,
-                        "takeover step",
-                        attempt=attempts,
-                        calls=" ".join(api.calls),
-                        ms=self.elapsed_ms(attempt_started),
-                    )
-                    break
-                except floating_ip.FloatingIpError as exc:
-                    calls.extend(api.calls)
-                    errors.append(exc.to_dict())
-                    permanent = exc.kind in PERMANENT_KINDS
-                    self.journal.log(
-                        ERR if permanent else WARNING,
-                        "takeover attempt failed",
-                        attempt=attempts,
-                        kind=exc.kind,
-                        code=exc.code or "-",
-                        ms=self.elapsed_ms(attempt_started),
-                        error=str(exc),
-                    )
-                    if permanent:
-                        failure = exc
-                        break
-                except _DeadlinePassed:
-                    calls.extend(api.calls)
-                    failure = floating_ip.FloatingIpError(
-                        "takeover did not complete within takeover_timeout (%gs)" % self.settings["takeover_timeout"],
-                        "timeout",
-                    )
-                    break
-                delay = _RANDOM.uniform(0.5, 1.0) * min(
-                    self.settings["backoff_cap"], self.settings["backoff_base"] * (2 ** min(attempts, 10))
+    ERRORS_KEPT = 10  # the status file keeps a takeover's last errors and API calls, not all of them
+    CALLS_KEPT = 50
+
+    def takeover(self, reason, persist=None):
+        """Take the floating address, verified; return the result (also written to the status file).
+
+        ``persist`` (default: true while :meth:`run` serves keepalived) retries with bounded backoff until
+        the takeover is verified, a permanent error stops it, or keepalived reports a new state of our
+        instance (read from the FIFO during every wait: ``interrupted``); past ``takeover_timeout`` it logs
+        ``TAKEOVER FAILED`` at ``crit`` once and goes on. Without it (the ``takeover`` command, a one-shot)
+        the takeover gives up at ``takeover_timeout``. The status file is written before the first attempt
+        (``pending``) and after every failed one (``retrying``, with the attempts and the last error), so
+        it never shows an older state while a takeover is under way. Each attempt takes the lock file.
+        """
+        persist = self.serving if persist is None else persist
+        timeout = self.settings["takeover_timeout"]
+        started = self.clock()
+        run = {"reason": reason, "started": self.wall(), "attempts": 0, "calls": [], "errors": [], "lock_wait_ms": 0}
+        self.holding = False
+        self._write_status(self._takeover_status("pending", run, started))
+        result = failure = interrupted = None
+        late = False
+        while True:
+            run["attempts"] += 1
+            attempt_started = self.clock()
+            # A one-shot has one deadline; a persisting takeover gives each attempt the whole timeout.
+            deadline = (attempt_started if persist else started) + timeout
+            try:
+                result = self._attempt(run, deadline)
+                break
+            except floating_ip.FloatingIpError as exc:
+                error = exc
+            except _DeadlinePassed:
+                error = floating_ip.FloatingIpError(
+                    "takeover did not complete within takeover_timeout (%gs)" % timeout, "timeout"
                 )
-                if self.clock() + delay >= deadline:
-                    failure = floating_ip.FloatingIpError(
-                        "takeover did not complete within takeover_timeout (%gs) after %d attempts; last error: %s"
-                        % (self.settings["takeover_timeout"], attempts, errors[-1]["msg"]),
-                        "timeout",
-                    )
-                    break
-                self.sleep(delay)
-        except AgentError as exc:
-            failure = floating_ip.FloatingIpError(str(exc), "unreachable")
-        finally:
-            self._unlock(lock)
-        status = {
-            "result": "failed" if failure else "ok",
-            "reason": reason,
-            "state": self.state,
-            "vrrp_instance": self.settings["vrrp_instance"],
-            "mode": self.settings["mode"],
-            "target": self.target(),
-            "instance_id": self.identity["instance_id"],
-            "network_interface_id": self.interface["interface_id"],
-            "started": wall_started,
-            "duration_ms": self.elapsed_ms(started),
-            "lock_wait_ms": waited,
-            "attempts": attempts,
-            "api_calls": calls,
-            "errors": errors,
-        }
-        if failure is None:
-            status["verified"] = True
+            except _Interrupted as exc:
+                interrupted = str(exc)
+                break
+            run["errors"] = (run["errors"] + [error.to_dict()])[-self.ERRORS_KEPT :]
+            permanent = error.kind in PERMANENT_KINDS
+            self.journal.log(
+                ERR if permanent else WARNING,
+                "takeover attempt failed",
+                attempt=run["attempts"],
+                kind=error.kind,
+                code=error.code or "-",
+                ms=self.elapsed_ms(attempt_started),
+                error=str(error),
+            )
+            if permanent:
+                failure = error
+                break
+            if error.kind == "unreachable":
+                self.renew_connection()
+            # Attempts start at most once per backoff interval: a connect timeout is its own wait.
+            bound = min(self.settings["backoff_cap"], self.settings["backoff_base"] * (2 ** min(run["attempts"], 10)))
+            delay = max(0.0, _RANDOM.uniform(0.5, 1.0) * bound - (self.clock() - attempt_started))
+            elapsed = self.clock() - started
+            if not persist and elapsed + delay >= timeout:
+                failure = floating_ip.FloatingIpError(
+                    "takeover did not complete within takeover_timeout (%gs) after %d attempts; last error: %s"
+                    % (timeout, run["attempts"], error),
+                    "timeout",
+                )
+                break
+            if persist and not late and elapsed >= timeout:
+                late = True
+                self.journal.log(
+                    CRIT,
+                    "TAKEOVER FAILED within takeover_timeout: this node is MASTER but does not hold the floating "
+                    "address; still retrying",
+                    reason=reason,
+                    target=self.target(),
+                    attempts=run["attempts"],
+                    ms=self.elapsed_ms(started),
+                    error=str(error),
+                )
+            self._write_status(
+                self._takeover_status(
+                    "retrying", run, started, last_error=error.to_dict(), next_attempt_ms=round(delay * 1000)
+                )
+            )
+            try:
+                self._pause(delay)
+            except _Interrupted as exc:
+                interrupted = str(exc)
+                break
+        if result is not None:
+            self.holding = True
+            status = self._takeover_status("ok", run, started, holds_address=True, verified=True)
             if self.settings["mode"] == "secondary_ip":
                 status["holders"] = result["holders"]
             else:
@@ -477,25 +523,99 @@ class Agent:
                 "takeover verified",
                 reason=reason,
                 target=self.target(),
-                attempts=attempts,
-                calls=len(calls),
+                attempts=run["attempts"],
+                calls=len(run["calls"]),
+                ms=status["duration_ms"],
+            )
+        elif interrupted is not None:
+            status = self._takeover_status("interrupted", run, started, note=interrupted)
+            if run["errors"]:
+                status["last_error"] = run["errors"][-1]
+            self.journal.log(
+                NOTICE,
+                "takeover stopped before it was verified",
+                why=interrupted,
+                reason=reason,
+                attempts=run["attempts"],
                 ms=status["duration_ms"],
             )
         else:
-            status["verified"] = False
-            status["error"] = failure.to_dict()
+            status = self._takeover_status("failed", run, started, error=failure.to_dict())
             self.journal.log(
                 CRIT,
                 "TAKEOVER FAILED: this node is MASTER but does not hold the floating address",
                 reason=reason,
                 target=self.target(),
                 kind=failure.kind,
-                attempts=attempts,
+                attempts=run["attempts"],
                 ms=status["duration_ms"],
                 error=str(failure),
             )
         self.last = status
         self._write_status(status)
+        return status
+
+    def _attempt(self, run, deadline):
+        """One takeover attempt under the lock file; the API calls it sent are added to ``run``."""
+        lock_started = self.clock()
+        lock = self._lock()
+        run["lock_wait_ms"] += self.elapsed_ms(lock_started)
+        attempt_started = self.clock()
+        api = None
+        try:
+            self._credentials_for_takeover()
+            api = self._api(deadline)
+            result = self._ensure(api, max(deadline - self.clock(), 0.1))
+            self.journal.log(
+                INFO,
+                "takeover step",
+                attempt=run["attempts"],
+                calls=" ".join(api.calls),
+                ms=self.elapsed_ms(attempt_started),
+            )
+            return result
+        finally:
+            if api is not None:
+                run["calls"].extend(api.calls)
+            self._unlock(lock)
+
+    def _credentials_for_takeover(self):
+        """Renew the credentials when due; keep using the current ones while they are valid and IMDS is not."""
+        try:
+            self.refresh_client()
+        except AgentError as exc:
+            if self.client is None or (self.credentials_expire is not None and self.wall() >= self.credentials_expire):
+                raise floating_ip.FloatingIpError(str(exc), "unreachable") from None
+            self.journal.log(WARNING, "cannot renew credentials yet; the current ones are still valid", error=exc)
+
+    def _status_base(self, result, holds_address=False):
+        """The fields of every status file: the result, keepalived's state and whether the address is ours."""
+        return {
+            "result": result,
+            "state": self.state,
+            "holds_address": bool(holds_address),
+            "vrrp_instance": self.settings["vrrp_instance"],
+            "mode": self.settings["mode"],
+            "target": self.target(),
+            "instance_id": self.identity["instance_id"] if self.identity else None,
+            "network_interface_id": self.interface["interface_id"] if self.interface else None,
+            "updated": self.wall(),
+        }
+
+    def _takeover_status(self, result, run, started, holds_address=False, verified=False, **extra):
+        status = self._status_base(result, holds_address)
+        status.update(
+            reason=run["reason"],
+            started=run["started"],
+            duration_ms=self.elapsed_ms(started),
+            lock_wait_ms=run["lock_wait_ms"],
+            attempts=run["attempts"],
+            api_calls=run["calls"][-self.CALLS_KEPT :],
+            api_call_count=len(run["calls"]),
+            errors=list(run["errors"]),
+            verified=verified,
+        )
+        status.update(extra)
         return status
 
     def _ensure(self, api, wait_timeout):
@@ -531,9 +651,32 @@ class Agent:
         def sleep(seconds):
             if self.clock() + seconds >= deadline:
                 raise _DeadlinePassed()
-            self.sleep(seconds)
+            self._pause(seconds)
 
         return sleep
+
+    def _pause(self, seconds):
+        """Sleep ``seconds`` within a takeover; while serving, read keepalived's FIFO meanwhile.
+
+        Raises ``_Interrupted`` as soon as a line about our instance arrives (it is queued for :meth:`run`)
+        or the service is asked to stop: a takeover never goes on past a state change it could see.
+        """
+        if self._fifo is None:
+            self.sleep(seconds)
+            return
+        end = time.monotonic() + seconds
+        while True:
+            if self._stop is not None and self._stop():
+                raise _Interrupted("the agent is stopping")
+            self._poll_fifo(max(0.0, end - time.monotonic()))  # one look at least, also for a pause of 0
+            if self._our_line_queued():
+                raise _Interrupted("keepalived reported a new state")
+            if time.monotonic() >= end:
+                return
+
+    def _our_line_queued(self):
+        ours = ("INSTANCE", self.settings["vrrp_instance"])
+        return any((parse_event(line) or (None, None))[:2] == ours for line in self._lines)
 
     def _lock(self):
         path = self.settings["lock_file"]
@@ -586,11 +729,19 @@ class Agent:
             return None
         if holding:
             self.absent_since = None
+            if not self.holding and self.last is not None and self.last["result"] == "ok":
+                self.holding = True  # seen back (instance metadata lagged, or the peer let go)
+                self._write_status(dict(self.last, holds_address=True, updated=self.wall()))
             return None
         now = self.clock()
         if self.absent_since is None:
             self.absent_since = now
         grace = min(60.0, self.settings["reclaim_grace"] * (2**self.reclaims))
+        if self.holding:
+            self.holding = False
+            status = self._status_base("pending")
+            status.update(reason="instance metadata shows the address away", grace_s=grace)
+            self._write_status(status)
         if now - self.absent_since < grace:
             self.journal.log(INFO, "MASTER without the floating address: waiting before taking it back", grace_s=grace)
             return None
@@ -639,8 +790,16 @@ class Agent:
             NOTICE, "vrrp state", instance=name, state=state, previous=previous or "-", vrrp_priority=priority
         )
         if state in TAKE_STATES:
+            # takeover() writes the new state (pending) before its first attempt
             return self.takeover("lower-priority master heard" if state == "MASTER_RX_LOWER_PRI" else "became MASTER")
-        self._write_status(dict(self.last or {}, state=self.state))
+        self.holding = False
+        status = self._status_base("ok")
+        status["note"] = "not MASTER: nothing to take (the master takes the address)"
+        if self.last is not None:
+            status["last_takeover"] = dict(
+                (key, self.last.get(key)) for key in ("result", "reason", "started", "duration_ms", "attempts")
+            )
+        self._write_status(status)
         return None
 
     def run(self, stop=None):
@@ -648,29 +807,26 @@ class Agent:
 
         keepalived deletes and recreates its notify FIFO when it reloads, so the agent reopens the path
         whenever it names another file than the one it reads (a tenth of a second at most; what keepalived
-        writes meanwhile waits in the new FIFO).
+        writes meanwhile waits in the new FIFO). Takeovers persist while serving, and read the FIFO while
+        they wait (see :meth:`takeover`).
         """
-        fd, inode = self._open_fifo()
-        if self.state is None:
-            self.sync_state()
-        pending = b""
-        next_check = self.clock() + self.settings["check_interval"]
+        self._fifo, self._fifo_inode = self._open_fifo()
+        self._fifo_pending, self._lines = b"", []
+        self.serving, self._stop = True, stop
         try:
+            if self.state is None:
+                status = self._status_base("pending")
+                status["note"] = "agent started: keepalived's state not known yet"
+                self._write_status(status)  # never a previous process's state
+                self.sync_state()
+            next_check = self.clock() + self.settings["check_interval"]
             while not (stop and stop()):
-                ready, _unused, _unused = select.select([fd], [], [], min(0.1, self.settings["check_interval"]))
-                if ready:
-                    pending += os.read(fd, 65536)
-                    lines = pending.split(b"\n")
-                    pending = lines.pop()
-                    for line in coalesce([raw.decode("utf-8", "replace") for raw in lines], self.settings):
+                if self._lines:
+                    lines, self._lines = self._lines, []
+                    for line in coalesce(lines, self.settings):
                         self.handle(line)
                     continue
-                if _inode(self.settings["fifo"]) != inode:
-                    os.close(fd)
-                    fd, inode = self._open_fifo()
-                    self.journal.log(
-                        INFO, "notify FIFO replaced (keepalived reloaded): reopened", path=self.settings["fifo"]
-                    )
+                if self._poll_fifo(min(0.1, self.settings["check_interval"])):
                     continue
                 if self.clock() >= next_check:
                     next_check = self.clock() + self.settings["check_interval"]
@@ -681,7 +837,35 @@ class Agent:
                     except AgentError as exc:
                         self.journal.log(ERR, "cannot renew credentials", error=exc)
         finally:
-            os.close(fd)
+            self.serving, self._stop = False, None
+            os.close(self._fifo)
+            self._fifo = None
+
+    def _poll_fifo(self, timeout):
+        """Wait up to ``timeout`` seconds for lines from keepalived and queue them; True if any arrived.
+
+        Reopens the FIFO when keepalived has replaced it (a reload).
+        """
+        end = time.monotonic() + timeout
+        while True:
+            step = max(0.0, min(0.1, end - time.monotonic()))
+            ready, _unused, _unused = select.select([self._fifo], [], [], step)
+            if ready:
+                self._fifo_pending += os.read(self._fifo, 65536)
+                lines = self._fifo_pending.split(b"\n")
+                self._fifo_pending = lines.pop()
+                if lines:
+                    self._lines.extend(raw.decode("utf-8", "replace") for raw in lines)
+                    return True
+            elif _inode(self.settings["fifo"]) != self._fifo_inode:
+                os.close(self._fifo)
+                self._fifo, self._fifo_inode = self._open_fifo()
+                self._fifo_pending = b""
+                self.journal.log(
+                    INFO, "notify FIFO replaced (keepalived reloaded): reopened", path=self.settings["fifo"]
+                )
+            if time.monotonic() >= end:
+                return False
 
     def sync_state(self):
         """Learn keepalived's current state of our instance (a restarted agent has missed the transition).
@@ -811,13 +995,26 @@ def open_fifo(path):
 # -- command line ------------------------------------------------------------------------------
 
 
+def status_exit_code(status):
+    """0 when the status is ``ok`` and, as MASTER, the address is verified as this node's; else 1.
+
+    A MASTER whose takeover is pending or retrying is not healthy, whatever it did before. (Status files of
+    earlier agents have no ``holds_address``: there ``verified`` says it.)
+    """
+    if status.get("result") not in ("ok", None):
+        return 1
+    if status.get("state") in TAKE_STATES and not status.get("holds_address", status.get("verified")):
+        return 1
+    return 0
+
+
 def main(argv=None, journal=None):
     parser = argparse.ArgumentParser(prog="rtc-failover-agent", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="/etc/rtc-failover-agent/agent.json", help="the settings file (JSON)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="serve keepalived's notify FIFO (the systemd service)")
     sub.add_parser("takeover", help="take the floating address now, verified; exit 1 if that failed")
-    sub.add_parser("status", help="print the last result; exit 1 if it was a failure")
+    sub.add_parser("status", help="print the status; exit 1 unless it is ok (as MASTER: the address verified ours)")
     sub.add_parser("check", help="exit 0 if instance metadata shows the address as this node's")
     args = parser.parse_args(argv)
     journal = journal or Journal()
@@ -832,7 +1029,7 @@ def main(argv=None, journal=None):
                 journal.log(ERR, "no status yet", path=settings["status_file"], error=exc)
                 return 1
             sys.stdout.write(json.dumps(status, indent=2, sort_keys=True) + "\n")
-            return 0 if status.get("result") in ("ok", None) else 1
+            return status_exit_code(status)
         agent = Agent(settings, journal=journal)
         agent.prepare()
         if command == "check":

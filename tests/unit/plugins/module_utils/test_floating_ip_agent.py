@@ -4,8 +4,9 @@
 
 Two instances in one subnet stand for a same-AZ pair, a third in another subnet for the cross-AZ
 case. Each node's agent reads its identity and instance-profile credentials from its own IMDSv2
-stand-in (a stand-in that answers as that node) and talks to the endpoint directly or through the
-fault-injection proxy (lab/rtc_lab/faultproxy.py). Every takeover is checked against the endpoint's
+stand-in (a stand-in that answers as that node) and talks to the endpoint directly, through the
+fault-injection proxy (lab/rtc_lab/faultproxy.py), or through a relay that can go dark (``Blackout``:
+the endpoint unreachable from one node for a while). Every takeover is checked against the endpoint's
 state read independently: the address on the new owner's ENI and on no other.
 """
 
@@ -15,10 +16,14 @@ import errno
 import io
 import json
 import os
+import select
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -556,3 +561,257 @@ def test_main_status_and_bad_config(tmp_path, capsys):
     capsys.readouterr()
     assert agent_mod.main(["--config", str(good), "status"], journal=journal) == 0
     assert json.loads(capsys.readouterr().out)["result"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ({"state": "MASTER", "result": "ok", "holds_address": True}, 0),
+        ({"state": "MASTER", "result": "retrying", "holds_address": False}, 1),
+        ({"state": "MASTER", "result": "pending", "holds_address": False}, 1),
+        ({"state": "MASTER", "result": "ok", "holds_address": False}, 1),  # e.g. seen away in instance metadata
+        ({"state": "BACKUP", "result": "ok", "holds_address": False}, 0),
+        ({"state": "MASTER", "result": "ok", "verified": True}, 0),  # a status file of an earlier agent
+        ({"state": "BACKUP", "result": "failed"}, 1),
+    ],
+)
+def test_status_exits_non_zero_unless_ok_and_as_master_holding(status, code):
+    assert agent_mod.status_exit_code(status) == code
+
+
+# -- the endpoint unreachable from one node for a while -------------------------------------------
+
+
+class Blackout:
+    """A TCP relay on loopback in front of the AWS endpoint that can go dark, as the path from one node did.
+
+    While dark it answers nothing. It stops accepting and keeps its accept queue (backlog 0) full, so the
+    kernel drops new SYNs and a client sees what the node in issue 24 saw (botocore: ``Connect timeout on
+    endpoint URL``); on connections already open it relays nothing (a request goes unanswered until the
+    client's read timeout). Back to light it accepts again at once; connections from before are closed
+    unanswered. Loopback only, nothing changed on the host.
+    """
+
+    def __init__(self, upstream_url):
+        parts = urlsplit(upstream_url)
+        self.upstream = (parts.hostname, parts.port)
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.address = self.listener.getsockname()
+        self.url = "http://%s:%d" % self.address
+        self.lock = threading.Lock()
+        self.dark = False
+        self.epoch = 0
+        self.fillers = []
+        self.closed = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.closed.is_set():
+            with self.lock:
+                if not self.dark and select.select([self.listener], [], [], 0.02)[0]:
+                    client, _unused = self.listener.accept()
+                    threading.Thread(target=self._relay, args=(client, self.epoch), daemon=True).start()
+                    continue
+            time.sleep(0.002 if not self.dark else 0.02)
+
+    def _relay(self, client, epoch):
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            client.close()
+            return
+        with client, upstream:
+            while not self.closed.is_set():
+                if self.dark:
+                    time.sleep(0.02)  # hold everything: no byte passes either way
+                    continue
+                if self.epoch != epoch:
+                    return  # light again: a connection from before the outage ends unanswered
+                for sock in select.select([client, upstream], [], [], 0.05)[0]:
+                    try:
+                        data = sock.recv(65536)
+                        if not data:
+                            return
+                        (upstream if sock is client else client).sendall(data)
+                    except OSError:
+                        return
+
+    def go_dark(self):
+        with self.lock:  # the accept loop is not between select and accept
+            self.dark = True
+            self.epoch += 1
+        for _unused in range(2):  # backlog 0 queues one connection; the second one's SYN is already dropped
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            filler.connect_ex(self.address)
+            self.fillers.append(filler)
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.settimeout(0.3)
+        try:
+            probe.connect(self.address)
+        except OSError:
+            pass  # a connect timeout: dark
+        else:
+            raise AssertionError("the blackout still accepts connections")
+        finally:
+            probe.close()
+
+    def go_light(self):
+        with self.lock:
+            self.dark = False
+        for filler in self.fillers:
+            filler.close()
+        self.fillers = []
+
+    def stop(self):
+        self.closed.set()
+        self.thread.join(5)
+        self.go_light()
+        self.listener.close()
+
+
+@pytest.fixture
+def blackout(aws_url):
+    made = Blackout(aws_url)
+    yield made
+    made.stop()
+
+
+class Serving:
+    """An agent serving its FIFO in a thread, as the systemd service does; ``say`` is keepalived writing a line."""
+
+    def __init__(self, agent):
+        self.agent = agent
+        fifo = agent.settings["fifo"]
+        os.mkfifo(fifo, 0o600)
+        self.keepalived = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # as keepalived holds it
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=agent.run, kwargs={"stop": self.done.is_set}, daemon=True)
+        self.thread.start()
+
+    def say(self, state):
+        os.write(self.keepalived, ('INSTANCE "VI_edge1" %s 150\n' % state).encode())
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(10)
+        os.close(self.keepalived)
+        assert not self.thread.is_alive(), "the agent did not stop"
+
+
+def read_status(agent):
+    try:
+        return status_of(agent)
+    except (OSError, ValueError):
+        return {}
+
+
+def wait_for_status(agent, predicate, timeout, what):
+    """The first status that satisfies ``predicate``, read every 20 ms for up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = read_status(agent)
+        if status and predicate(status):
+            return status
+        time.sleep(0.02)
+    raise AssertionError("no status with %s within %gs; last: %r" % (what, timeout, read_status(agent)))
+
+
+def config_file(tmp_path, agent):
+    path = tmp_path / ("%s.json" % agent.identity["instance_id"])
+    path.write_text(json.dumps({key: agent.settings[key] for key in ("vrrp_instance", "address", "status_file")}))
+    return str(path)
+
+
+def serving_agent(tmp_path, node, endpoint_url, **extra):
+    """An agent as the service runs it: defaults for timeouts, no keepalived to ask at start."""
+    return make_agent(tmp_path, node, endpoint_url, keepalived_pid_file=str(tmp_path / "no-keepalived.pid"), **extra)
+
+
+def test_endpoint_unreachable_then_back_master_retries_honestly_and_takes_over_within_2s(
+    tmp_path, pair, aws_url, blackout
+):
+    """Issue 24: the old active becomes MASTER while its path to the endpoint is dead (connect timeouts).
+
+    Its status must say MASTER without the address and retrying at every reading -- never the BACKUP/ok
+    of before -- and ``status`` must exit 1; it keeps retrying past ``takeover_timeout``; once the path is
+    back, the takeover completes within 2 s.
+    """
+    a = serving_agent(tmp_path, pair.a, blackout.url, address=pair.vip, takeover_timeout=2)
+    b = make_agent(tmp_path, pair.b, aws_url, address=pair.vip)
+    config = config_file(tmp_path, a)
+    service = Serving(a)
+    try:
+        # Before: a was active (verified), then b took over and a became BACKUP -- status BACKUP, ok.
+        service.say("MASTER")
+        wait_for_status(a, lambda s: s["result"] == "ok" and s["holds_address"], 20, "a verified takeover")
+        assert b.handle('INSTANCE "VI_edge1" MASTER 100')["result"] == "ok"
+        service.say("BACKUP")
+        wait_for_status(a, lambda s: s["state"] == "BACKUP", 5, "state BACKUP")
+        assert pair.holders() == [pair.b.eni]
+
+        # The path from a to the endpoint dies; keepalived makes a MASTER (b is gone).
+        blackout.go_dark()
+        went_dark = time.monotonic()
+        service.say("MASTER")
+        wait_for_status(a, lambda s: s["state"] == "MASTER", 2, "state MASTER")  # at once, not after the takeover
+        readings = []
+        while True:
+            status = read_status(a)
+            readings.append(status)
+            assert status["state"] == "MASTER", status  # never again the BACKUP of before
+            assert status["holds_address"] is False and status["result"] in ("pending", "retrying"), status
+            if any("Connect timeout" in e["msg"] for e in status.get("errors", [])) and (
+                time.monotonic() - went_dark > a.settings["takeover_timeout"] + 1
+            ):
+                break
+            assert time.monotonic() - went_dark < 30, "no connect timeout seen while the endpoint was dark"
+            time.sleep(0.05)
+        assert agent_mod.main(["--config", config, "status"], journal=Journal(io.StringIO())) == 1
+        retrying = readings[-1]
+        assert retrying["result"] == "retrying" and retrying["attempts"] >= 2
+        assert retrying["last_error"]["kind"] == "unreachable"
+        assert [r["attempts"] for r in readings] == sorted(r["attempts"] for r in readings)  # counted as it goes
+        assert pair.holders() == [pair.b.eni]  # nothing got through
+        # Past takeover_timeout it said so, loudly, and went on.
+        assert any(p == CRIT and "still retrying" in t for p, t in a.journal.lines)
+
+        # The path comes back: the takeover completes within 2 s.
+        back = time.monotonic()
+        blackout.go_light()
+        done = wait_for_status(a, lambda s: s["result"] == "ok", 10, "a verified takeover after the outage")
+        took = time.monotonic() - back
+        assert pair.holders() == [pair.a.eni]
+        assert done["state"] == "MASTER" and done["holds_address"] is True and done["verified"] is True
+        assert done["attempts"] > retrying["attempts"]
+        assert took < 2.0, "takeover completed %.2f s after the endpoint came back" % took
+        assert agent_mod.main(["--config", config, "status"], journal=Journal(io.StringIO())) == 0
+    finally:
+        service.stop()
+        blackout.go_light()
+
+
+def test_a_state_change_stops_the_retries(tmp_path, pair, aws_url, blackout):
+    """MASTER while the endpoint is unreachable, then BACKUP: the agent stops retrying and takes nothing later."""
+    a = serving_agent(tmp_path, pair.a, blackout.url, address=pair.vip)
+    service = Serving(a)
+    try:
+        blackout.go_dark()
+        service.say("MASTER")
+        wait_for_status(a, lambda s: s["result"] == "retrying", 15, "retrying")
+        service.say("BACKUP")
+        # Seen after the attempt in flight at most (a connect timeout, or a read timeout on a kept connection).
+        backup = wait_for_status(a, lambda s: s["state"] == "BACKUP", 10, "state BACKUP")
+        assert backup["result"] == "ok" and backup["holds_address"] is False
+        assert backup["last_takeover"]["result"] == "interrupted"
+        blackout.go_light()
+        time.sleep(2.0)  # past the 2 s within which a takeover still retrying would have completed
+        assert pair.holders() == [pair.b.eni]
+        assert read_status(a)["state"] == "BACKUP"
+        assert "takeover stopped before it was verified" in a.journal.stream.getvalue()
+    finally:
+        service.stop()
+        blackout.go_light()
