@@ -14,22 +14,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
 
 
-@pytest.fixture(scope="module")
-def artifact(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build")
-    done = subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(out), str(ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    [tarball] = out.glob("rtc-ec2_fleet-*.tar.gz")
-    with tarfile.open(tarball) as archive:
-        return {name.removeprefix("./") for name in archive.getnames()}
-
-
 @pytest.mark.parametrize(
     "prefix",
     [
