@@ -3,15 +3,11 @@
 import ast
 import pathlib
 import re
-import subprocess
-import sys
-import tarfile
 
 import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(sys.executable).parent
 
 
 @pytest.mark.parametrize(

@@ -77,20 +77,43 @@ def test_the_installed_artifact_parses_with_only_its_declared_dependencies(tmp_p
     path = tmp_path / "collections"
     # Not the checkout's ansible.cfg: its collections_path holds a link to this tree.
     (tmp_path / "ansible.cfg").write_text("[defaults]\n")
-    env = dict(os.environ, ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=str(path),
-               ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false", ANSIBLE_INVENTORY="localhost,")
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=str(path),
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+        ANSIBLE_INVENTORY="localhost,",
+    )
     build = tmp_path / "build"
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(build), str(ROOT)],
-                   check=True, capture_output=True, env=env, timeout=300)
+    subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(build), str(ROOT)],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     [tarball] = build.glob("rtc-ec2_fleet-*.tar.gz")
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(path), str(tarball)],
-                   check=True, capture_output=True, env=env, cwd=tmp_path, timeout=300)
+    subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(path), str(tarball)],
+        check=True,
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     for collection in yaml.safe_load((ROOT / "galaxy.yml").read_text())["dependencies"]:
         namespace, name = collection.split(".")
         shutil.copytree(INSTALLED / namespace / name, path / "ansible_collections" / namespace / name)
     playbooks = path / "ansible_collections/rtc/ec2_fleet/playbooks"
     assert (playbooks / "site.yml").is_file(), sorted(p.name for p in path.rglob("*"))[:20]
     for playbook in sorted(p.name for p in playbooks.glob("*.yml")):
-        done = subprocess.run([str(BIN / "ansible-playbook"), "--syntax-check", f"rtc.ec2_fleet.{playbook[:-4]}"],
-                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
+        done = subprocess.run(
+            [str(BIN / "ansible-playbook"), "--syntax-check", f"rtc.ec2_fleet.{playbook[:-4]}"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, f"{playbook}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
