@@ -76,10 +76,10 @@ test: setup ## everything CI runs: lint, sanity, units, integration, molecule; a
 	@echo "make test: lint, sanity, units, integration and molecule passed"
 
 lab: setup ## bring up the lab and run playbooks/site.yml on it (idempotent)
-	ansible-playbook playbooks/lab.yml
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/lab.yml
 
 lab-destroy: setup ## remove everything `make lab` created
-	ansible-playbook playbooks/lab_destroy.yml
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/lab_destroy.yml
 
 bench: setup ## every benchmark; results in benchmarks/results/*.json, tables in docs/benchmarks.md
 	$(BIN)/python -m benchmarks run --all
