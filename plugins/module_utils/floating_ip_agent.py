@@ -449,9 +449,9 @@ class Agent:
             attempt_started = self.clock()
             # A one-shot has one deadline; a persisting takeover gives each attempt the whole timeout.
             deadline = (attempt_started if persist else started) + timeout
+            error = None
             try:
                 result = self._attempt(run, deadline)
-                break
             except floating_ip.FloatingIpError as exc:
                 error = exc
             except _DeadlinePassed:
@@ -460,6 +460,7 @@ class Agent:
                 )
             except _Interrupted as exc:
                 interrupted = str(exc)
+            if error is None:  # verified, or interrupted by a new state from keepalived
                 break
             run["errors"] = (run["errors"] + [error.to_dict()])[-self.ERRORS_KEPT :]
             permanent = error.kind in PERMANENT_KINDS
