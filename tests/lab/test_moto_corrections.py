@@ -520,8 +520,12 @@ def test_several_address_values_match_any_holder(pair):
     net, eni_a, eni_b, _ignored, b = pair
     vip, free = f"{net.prefix}.1.150", f"{net.prefix}.1.151"
     net.ec2.assign_private_ip_addresses(NetworkInterfaceId=eni_a, PrivateIpAddresses=[vip])
+    # Scoped to this test's VPC: other tests of the session may hold the same addresses in theirs.
+    in_vpc = {"Name": "vpc-id", "Values": [net.vpc_id]}
     for name in ("addresses.private-ip-address", "private-ip-address"):
-        found = net.ec2.describe_network_interfaces(Filters=[{"Name": name, "Values": [free, vip]}])
+        found = net.ec2.describe_network_interfaces(Filters=[in_vpc, {"Name": name, "Values": [free, vip]}])
         assert [e["NetworkInterfaceId"] for e in found["NetworkInterfaces"]] == [eni_a], name
-        both = net.ec2.describe_network_interfaces(Filters=[{"Name": name, "Values": [vip, b["PrivateIpAddress"]]}])
+        both = net.ec2.describe_network_interfaces(
+            Filters=[in_vpc, {"Name": name, "Values": [vip, b["PrivateIpAddress"]]}]
+        )
         assert sorted(e["NetworkInterfaceId"] for e in both["NetworkInterfaces"]) == sorted([eni_a, eni_b]), name

@@ -20,7 +20,13 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
-INSTALLED = pathlib.Path(next(iter(ansible_collections.__path__)))
+# The collections the `ansible` package installs into site-packages (ansible_collections is a namespace
+# package: its first path may be the checkout's own .cache/collections).
+INSTALLED = next(
+    pathlib.Path(p)
+    for p in ansible_collections.__path__
+    if (pathlib.Path(p) / "amazon" / "aws" / "MANIFEST.json").is_file()
+)
 FQCN = re.compile(r"(?<![\w.])([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*")
 PY_IMPORT = re.compile(r"ansible_collections\.([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)")
 NOT_DEPENDENCIES = {"ansible.builtin", "rtc.ec2_fleet"}
