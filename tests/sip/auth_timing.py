@@ -150,14 +150,14 @@ def main():
             "quartiles_ms": quartiles(values),
             "statuses": statuses[kind],
         }
-    ok = all("median_ms" in report[k] for k in times) and all(
-        set(statuses[k]) == {"401"} for k in times
-    )
+    ok = all("median_ms" in report[k] for k in times) and all(set(statuses[k]) == {"401"} for k in times)
     if ok:
         report["median_diff_ms"] = round(report["wrong"]["median_ms"] - report["unknown"]["median_ms"], 3)
         # Standard error of a median, from the spread (IQR / 1.349 estimates sigma; 1.2533 * sigma / sqrt(n)).
-        errors = [1.2533 * (statistics.quantiles(v, n=4)[2] - statistics.quantiles(v, n=4)[0]) / 1.349 / len(v) ** 0.5
-                  for v in times.values()]
+        errors = [
+            1.2533 * (statistics.quantiles(v, n=4)[2] - statistics.quantiles(v, n=4)[0]) / 1.349 / len(v) ** 0.5
+            for v in times.values()
+        ]
         report["tolerance_ms"] = round(max(args.floor_ms, args.sigmas * (errors[0] ** 2 + errors[1] ** 2) ** 0.5), 3)
         report["too_noisy"] = report["tolerance_ms"] > args.ceiling_ms
     report["pass"] = ok and not report["too_noisy"] and abs(report["median_diff_ms"]) <= report["tolerance_ms"]
