@@ -107,7 +107,7 @@ def quartiles(values):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--edge", required=True)
     parser.add_argument("--port", type=int, default=5060)
     parser.add_argument("--domain", required=True)
